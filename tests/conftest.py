@@ -1,0 +1,43 @@
+"""Shared test fixtures: paths, and the real components (oracles) tests start.
+
+Tests that need LibreOffice, PostgreSQL or ../shared/fixtures skip with a
+reason when those are absent, except when XLAR_REQUIRE_ORACLES=1 (CI), where
+a missing one fails the test instead.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+SHARED_FIXTURES = ROOT.parent / "shared" / "fixtures"
+
+
+def require_oracles() -> bool:
+    return os.environ.get("XLAR_REQUIRE_ORACLES", "") == "1"
+
+
+def missing_oracle(reason: str) -> None:
+    """Skip the test, or fail it when oracles are required."""
+    if require_oracles():
+        pytest.fail(f"XLAR_REQUIRE_ORACLES=1 but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def fixtures() -> Path:
+    """This project's own small fixtures (tests/fixtures)."""
+    return FIXTURES
+
+
+@pytest.fixture
+def shared_fixtures() -> Path:
+    """Real files published by others (../shared/fixtures), never copied into the repo."""
+    if not SHARED_FIXTURES.is_dir():
+        missing_oracle(f"{SHARED_FIXTURES} is absent (real-world sample files live beside the "
+                       "checkout, not in it)")
+    return SHARED_FIXTURES

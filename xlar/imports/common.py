@@ -1,0 +1,543 @@
+"""The contract every reader of open items keeps, and the steps they share.
+
+A reader turns a file into :class:`RawRows`: one row of raw cell values per
+line that looked like an item, each with its sheet and line number, plus a
+count of every other line it saw (titles, headers, blank lines, rule lines,
+subtotals) and the totals the file itself printed.  :func:`finish_import`
+then does the typing all layouts share (amounts, dates, terms, document
+types, signs, duplicates) and returns an :class:`ImportResult`:
+
+* ``items``: the accepted open items (see :data:`xlar.model.OPEN_ITEM_COLUMNS`);
+* ``rejections``: every row that was not accepted, with file, sheet, line,
+  the raw text and a reason a specialist can act on;
+* ``control``: lines accounted for, and each printed total compared with
+  what was read.
+
+Every data row is in exactly one of ``items`` or ``rejections``, and every
+line of the file is either a data row or a counted structural line.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from xlar.dates import DATE_DTYPE, detect_column_order, parse_dates
+from xlar.model import CREDIT_TYPES, OPEN_ITEM_COLUMNS, item_keys
+from xlar.money import format_money, is_currency, minor_digits, parse_amounts
+from xlar.terms import due_dates
+from xlar.text import normalise_header
+
+__all__ = [
+    "FIELDS",
+    "REJECTION_COLUMNS",
+    "PrintedTotal",
+    "ControlCheck",
+    "Control",
+    "RawRows",
+    "ImportOptions",
+    "ImportResult",
+    "finish_import",
+    "empty_rejections",
+    "doc_type_of",
+    "parse_flags",
+    "map_unique",
+    "text_column",
+]
+
+#: Canonical raw fields a reader may fill, in addition to the typed columns.
+FIELDS = (
+    "customer_id", "customer_name", "document", "doc_type", "doc_date", "due_date",
+    "original_amount", "open_amount", "currency", "terms", "po_number", "reference",
+    "sales_partner", "territory", "collector", "disputed", "settled_date",
+)
+_TEXT_FIELDS = ("customer_id", "customer_name", "document", "terms", "po_number", "reference",
+                "sales_partner", "territory", "collector")
+
+REJECTION_COLUMNS = ["file", "sheet", "line", "raw", "reason"]
+
+
+def empty_rejections() -> pd.DataFrame:
+    return pd.DataFrame({"file": pd.Series(dtype=object), "sheet": pd.Series(dtype=object),
+                         "line": pd.Series(dtype=np.int64), "raw": pd.Series(dtype=object),
+                         "reason": pd.Series(dtype=object)})
+
+
+class PrintedTotal(NamedTuple):
+    """A total the file prints, to be checked against the rows it covers.
+
+    Attributes:
+      label: what the file calls it ("Total Acme Corp", "Grand total", "Total 1 - 30").
+      sheet, line: where it is.
+      text: the printed figure as written (None when the line had no figure).
+      rows: positions (in ``RawRows.frame``) of the data rows it adds up.
+      currency: currency of the figure, or None for the rows' own currency.
+    """
+
+    label: str
+    sheet: str
+    line: int
+    text: object
+    rows: tuple[int, ...]
+    currency: str | None = None
+
+
+class ControlCheck(NamedTuple):
+    """One printed total against what xlar read."""
+
+    label: str
+    sheet: str
+    line: int
+    currency: str
+    printed_cents: int | None
+    read_cents: int
+    ok: bool
+    note: str
+
+    def describe(self) -> str:
+        where = f"{self.sheet + ', ' if self.sheet else ''}line {self.line}"
+        if self.printed_cents is None:
+            return f"{self.label} ({where}): {self.note}"
+        state = "matches" if self.ok else "DOES NOT MATCH"
+        diff = self.read_cents - self.printed_cents
+        extra = "" if self.ok else f" (difference {format_money(diff, self.currency)})"
+        note = f"; {self.note}" if self.note else ""
+        return (f"{self.label} ({where}): printed {format_money(self.printed_cents, self.currency)}"
+                f", read {format_money(self.read_cents, self.currency)} - {state}{extra}{note}")
+
+
+class Control(NamedTuple):
+    """Where every line of a file went, and whether its printed totals agree.
+
+    Attributes:
+      file, layout: what was read and how.
+      lines_read: physical lines (text) or rows (spreadsheet) seen.
+      data_rows: of those, rows that looked like items (accepted + rejected).
+      accepted, rejected: how the data rows ended.
+      skipped: counts of the other lines by kind (title, header, blank, rule,
+        subtotal, total).
+      totals_read: currency -> open amount of the accepted items (cents).
+      totals_rejected: currency -> open amount of rejected rows whose amount
+        could be read (cents); what is missing from the ledger.
+      checks: each printed total against the rows it covers.
+      decisions: what the reader decided on its own (mapping, separators,
+        date order); shown in the Run Log so nobody has to guess.
+    """
+
+    file: str
+    layout: str
+    lines_read: int
+    data_rows: int
+    accepted: int
+    rejected: int
+    skipped: dict[str, int]
+    totals_read: dict[str, int]
+    totals_rejected: dict[str, int]
+    checks: tuple[ControlCheck, ...]
+    decisions: tuple[str, ...]
+
+    @property
+    def lines_accounted(self) -> bool:
+        return (self.lines_read == self.data_rows + sum(self.skipped.values())
+                and self.data_rows == self.accepted + self.rejected)
+
+    @property
+    def totals_ok(self) -> bool:
+        return all(c.ok for c in self.checks)
+
+    @property
+    def ok(self) -> bool:
+        return self.lines_accounted and self.totals_ok
+
+    def summary(self) -> str:
+        skipped = ", ".join(f"{v} {k}" for k, v in sorted(self.skipped.items()) if v)
+        lines = [
+            f"{self.file} ({self.layout}): {self.lines_read} lines: {self.accepted} items "
+            f"accepted, {self.rejected} rejected" + (f", {skipped}" if skipped else ""),
+        ]
+        for cur, cents in sorted(self.totals_read.items()):
+            lines.append(f"  open amount read: {format_money(cents, cur)}")
+        for cur, cents in sorted(self.totals_rejected.items()):
+            if cents:
+                lines.append(f"  open amount in rejected rows: {format_money(cents, cur)}")
+        if not self.checks:
+            lines.append("  the file prints no totals to check against")
+        lines += [f"  {c.describe()}" for c in self.checks]
+        if not self.lines_accounted:
+            lines.append("  LINES NOT ACCOUNTED FOR: this is a bug in xlar; please report it")
+        return "\n".join(lines)
+
+
+class RawRows(NamedTuple):
+    """What a layout reader hands to :func:`finish_import`.
+
+    Attributes:
+      frame: one row per data line; columns from :data:`FIELDS` (missing ones
+        are fine) plus ``_sheet`` (str), ``_line`` (int), ``_raw`` (str).
+      lines_read: physical lines or rows seen in the file.
+      skipped: kind -> count of lines that are not items.
+      printed_totals: totals the file prints.
+      decisions: sentences on what the reader decided (mapping chosen ...).
+      source_rows: the data rows as they stand in the file (every column),
+        aligned with *frame*, to show a rejected row whole; None when
+        *frame* has a ``_raw`` column or its own columns are enough.
+    """
+
+    frame: pd.DataFrame
+    lines_read: int
+    skipped: Counter
+    printed_totals: list[PrintedTotal]
+    decisions: list[str]
+    source_rows: pd.DataFrame | None = None
+
+
+class ImportOptions(NamedTuple):
+    """How to read values that the file itself does not make unambiguous.
+
+    Attributes:
+      currency: currency of rows without a currency column.
+      decimal: decimal separator ('.' or ','); None to detect per column.
+      date_order: 'DMY', 'MDY' or 'YMD' to force; None to detect per column.
+      default_date_order: order assumed when no value proves one (reported).
+      doc_types: source type code -> canonical type, on top of the built-in words;
+        ``"by_sign"`` for a code used for both (an invoice when positive, a
+        credit memo when negative, as SAP's RV).
+      terms: terms alias -> spelling xlar knows (e.g. {"ZB30": "NET 30"}).
+    """
+
+    currency: str = "USD"
+    decimal: str | None = None
+    date_order: str | None = None
+    default_date_order: str = "MDY"
+    doc_types: Mapping[str, str] = {}
+    terms: Mapping[str, str] = {}
+
+
+class ImportResult(NamedTuple):
+    items: pd.DataFrame
+    rejections: pd.DataFrame
+    control: Control
+
+
+# Document type words every layout understands (normalised: lower case, no accents).
+_DOC_TYPE_WORDS = {
+    "invoice": "invoice", "inv": "invoice", "in": "invoice", "factura": "invoice",
+    "fac": "invoice", "fra": "invoice", "ft": "invoice", "bill": "invoice", "sls": "invoice",
+    "sale": "invoice", "sales": "invoice", "venta": "invoice",
+    "statement charge": "debit_memo",
+    "debit memo": "debit_memo", "debit note": "debit_memo", "dm": "debit_memo",
+    "dr": "debit_memo", "nota de debito": "debit_memo", "nd": "debit_memo",
+    "finance charge": "debit_memo", "fin": "debit_memo", "cargo": "debit_memo",
+    "credit memo": "credit_memo", "credit note": "credit_memo", "credit": "credit_memo",
+    "cm": "credit_memo", "cn": "credit_memo", "cr": "credit_memo", "return": "credit_memo",
+    "rtn": "credit_memo", "nota de credito": "credit_memo", "nc": "credit_memo",
+    "abono": "credit_memo", "devolucion": "credit_memo",
+    "payment": "payment", "pmt": "payment", "pago": "payment", "cobro": "payment",
+    "unapplied payment": "payment", "payment on account": "payment", "prepayment": "payment",
+    "overpayment": "payment", "anticipo": "payment", "cash": "payment", "receipt": "payment",
+}
+
+_TRUE = {"yes", "y", "true", "1", "x", "si", "s", "disputed", "verdadero", "t", "1 0"}
+_FALSE = {"no", "n", "false", "0", "", "f", "falso", "0 0", "none", "nan"}
+
+
+def map_unique(values: pd.Series, func) -> pd.Series:
+    """Apply *func* once per distinct value: a million rows with ten codes cost ten calls."""
+    uniques = pd.unique(values.to_numpy(dtype=object))
+    table = {u: func(u) for u in uniques}
+    return pd.Series(values.to_numpy(dtype=object), dtype=object).map(table)
+
+
+def doc_type_of(codes: pd.Series, extra: Mapping[str, str]) -> tuple[pd.Series, pd.Series]:
+    """Map source type codes to canonical types; returns (types, known mask)."""
+    table = dict(_DOC_TYPE_WORDS)
+    table.update({normalise_header(k): v for k, v in extra.items()})
+    types = map_unique(codes, lambda c: table.get(normalise_header(c)))
+    return types, types.notna()
+
+
+def _flag_word(v) -> str:
+    if v is None or (isinstance(v, float) and np.isnan(v)):
+        return ""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return normalise_header(v)
+
+
+def parse_flags(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Yes/No, Sí/No, True/False, 1/0, X/blank -> (bool array, understood mask)."""
+    words = map_unique(values, _flag_word)
+    return words.isin(_TRUE).to_numpy(), (words.isin(_TRUE) | words.isin(_FALSE)).to_numpy()
+
+
+def _cell_text(v) -> str:
+    if v is None or (isinstance(v, float) and np.isnan(v)):
+        return ""
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))  # a number typed into a text column: 1000.0 -> "1000"
+    if hasattr(v, "isoformat") and not isinstance(v, str):
+        return v.isoformat()[:10]
+    return str(v).strip()
+
+
+def text_column(s: pd.Series) -> pd.Series:
+    """Cell values to clean text (object dtype): None/NaN -> '', 1000.0 -> '1000'."""
+    if pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty"):
+        return s.fillna("").str.strip().astype(object)
+    return map_unique(s, _cell_text)
+
+
+def _is_blank(v) -> bool:
+    return v is None or (isinstance(v, float) and np.isnan(v)) or (isinstance(v, str) and not v.strip())
+
+
+def finish_import(raw: RawRows, file: str, layout: str, options: ImportOptions) -> ImportResult:
+    """Type, check and split the raw rows of any layout into items and rejections."""
+    f = raw.frame.reset_index(drop=True)
+    n = len(f)
+    decisions = list(raw.decisions)
+    reasons: dict[int, list[str]] = {}
+
+    def has(name: str) -> bool:
+        return name in f.columns
+
+    def col(name: str) -> pd.Series:
+        return f[name] if has(name) else pd.Series([None] * n, dtype=object)
+
+    def flag(mask, message) -> None:
+        """Add a reason to each row in *mask*; *message* is text or row -> text."""
+        for i in np.flatnonzero(np.asarray(mask)):
+            reasons.setdefault(int(i), []).append(
+                message if isinstance(message, str) else message(int(i)))
+
+    out = pd.DataFrame(index=range(n))
+    for name in _TEXT_FIELDS:
+        out[name] = text_column(f[name]) if has(name) else ""
+
+    # Customer: the number, or the name where the export has no number.
+    if n and not has("customer_id"):
+        decisions.append("the file has no customer number column: the customer name is used as "
+                         "the customer id")
+    no_id = out["customer_id"] == ""
+    out.loc[no_id, "customer_id"] = out.loc[no_id, "customer_name"]
+    no_name = out["customer_name"] == ""
+    out.loc[no_name, "customer_name"] = out.loc[no_name, "customer_id"]
+    flag(out["customer_id"] == "", "customer is missing (no customer number or name)")
+    flag(out["document"] == "", "document number is missing")
+
+    # Currency.
+    cur = text_column(f["currency"]).str.upper() if has("currency") else None
+    if cur is None or (cur == "").all():
+        cur = pd.Series([options.currency] * n, dtype=object)
+    else:
+        cur = cur.where(cur != "", options.currency)
+    bad_cur = ~map_unique(cur, is_currency).astype(bool)
+    flag(bad_cur, lambda i: f"currency {cur.iat[i]!r} is not an ISO 4217 code")
+    cur = cur.where(~bad_cur, options.currency).astype(object)
+    out["currency"] = cur
+    cur_arr = cur.to_numpy()
+
+    # Amounts, parsed per number of decimals (JPY has none, BHD three).
+    open_c, open_ok = np.zeros(n, np.int64), np.zeros(n, bool)
+    orig_c, orig_ok = np.zeros(n, np.int64), np.zeros(n, bool)
+    if n and not has("original_amount"):
+        decisions.append("the file has no original-amount column: original amount = open amount")
+    digits_of_row = map_unique(cur, minor_digits).to_numpy(dtype=np.int64)
+    decimal = options.decimal
+    for digits in map(int, np.unique(digits_of_row)):
+        rows = np.flatnonzero(digits_of_row == digits)
+        p = parse_amounts(col("open_amount").iloc[rows].reset_index(drop=True), decimal, digits)
+        decimal = decimal or p.decimal
+        open_c[rows], open_ok[rows] = p.cents, p.ok
+        for j in np.flatnonzero(~p.ok):
+            reasons.setdefault(int(rows[j]), []).append(f"open {p.reason[j]}")
+        if has("original_amount"):
+            src = f["original_amount"].iloc[rows].reset_index(drop=True)
+            q = parse_amounts(src, decimal, digits)
+            empty = ~q.ok & (q.reason == "amount is empty")
+            orig_c[rows] = np.where(empty, p.cents, q.cents)
+            orig_ok[rows] = q.ok | empty
+            for j in np.flatnonzero(~q.ok & ~empty):
+                reasons.setdefault(int(rows[j]), []).append(f"original {q.reason[j]}")
+        else:
+            orig_c[rows], orig_ok[rows] = p.cents, p.ok
+    if decimal == "," and options.decimal is None:
+        decisions.append("amounts use ',' as the decimal separator (detected from the values)")
+
+    # Document types and signs.
+    codes = text_column(f["doc_type"]) if has("doc_type") else None
+    by_sign = pd.Series(np.where(open_c < 0, "credit_memo", "invoice"), dtype=object)
+    if codes is not None and (codes != "").any():
+        types, known = doc_type_of(codes, options.doc_types)
+        missing_code = (codes == "").to_numpy()
+        flag(~known.to_numpy() & ~missing_code,
+             lambda i: f"document type {codes.iat[i]!r} is not known; map it in the [doc_types] "
+                       "table of the mapping")
+        # A code that means "invoice or credit by sign" (SAP RV, a bare "adjustment").
+        signed = (types == "by_sign").to_numpy()
+        types = types.where(~missing_code & ~signed, by_sign).fillna("invoice")
+    else:
+        types = by_sign
+        if n:
+            decisions.append("the file has no document-type column: negative amounts are "
+                             "credit memos, the rest invoices")
+    credit = types.isin(CREDIT_TYPES).to_numpy()
+    flipped = credit & (open_c > 0)
+    if flipped.any():
+        decisions.append(f"{int(flipped.sum())} credit memos/payments were exported as positive "
+                         "amounts; xlar stores credits as negative amounts")
+    open_c = np.where(credit, -np.abs(open_c), open_c)
+    orig_c = np.where(credit, -np.abs(orig_c), orig_c)
+    out["doc_type"] = types.astype(object)
+
+    # Dates: the document dates decide the day/month order for the others
+    # when they prove it.
+    date_cols = [f[c] for c in ("doc_date", "due_date", "settled_date") if has(c)]
+    order, proved = (options.date_order, True) if options.date_order else \
+        detect_column_order(date_cols, options.default_date_order)
+    doc = parse_dates(col("doc_date"), order)
+    due = parse_dates(col("due_date"), order)
+    settled = parse_dates(col("settled_date"), order)
+    for label, p in (("document", doc), ("due", due), ("settled", settled)):
+        flag(~p.ok & ~p.empty, lambda i, p=p, label=label: f"{label} {p.reason[i]}")
+    if not proved and any(c.map(lambda v: isinstance(v, str) and v.count("/") == 2).any()
+                          for c in date_cols):
+        decisions.append(f"dates like 01/02/2026 were read as {_ORDER_WORDS[order]}: no date "
+                         "in the file proved the order (set date_order in a mapping to change it)")
+    due_arr = due.dates.copy()
+    if due.empty.any():
+        idx = np.flatnonzero(due.empty)
+        derived, why = due_dates(out["terms"].to_numpy()[idx], doc.dates[idx], options.terms)
+        due_arr[idx] = derived
+        terms_arr = out["terms"].to_numpy()
+        for j, w in zip(idx, why, strict=True):
+            if w is None:
+                continue
+            if terms_arr[j] == "":
+                what = "payment terms" if not doc.empty[j] else "document date and payment terms"
+                reasons.setdefault(int(j), []).append(
+                    f"due date is missing, and there are no {what} to work it out from")
+            elif not doc.empty[j] or "document date" not in w:
+                reasons.setdefault(int(j), []).append(f"due date is missing and {w}")
+            else:
+                reasons.setdefault(int(j), []).append(
+                    "due date is missing, and there is no document date to work it out from")
+        worked = int((~np.isnat(derived)).sum())
+        if worked:
+            decisions.append(f"{worked} due dates were worked out from the payment terms")
+    out["doc_date"] = pd.Series(doc.dates, dtype=DATE_DTYPE)
+    out["due_date"] = pd.Series(due_arr, dtype=DATE_DTYPE)
+    out["settled_date"] = pd.Series(settled.dates, dtype=DATE_DTYPE)
+
+    # Disputed flag.
+    if has("disputed"):
+        disputed, known = parse_flags(f["disputed"])
+        flag(~known, lambda i: f"disputed value {f['disputed'].iat[i]!r} not understood "
+                               "(use Yes/No)")
+    else:
+        disputed = np.zeros(n, bool)
+    out["disputed"] = disputed
+
+    out["original_cents"] = orig_c
+    out["open_cents"] = open_c
+    flag(open_ok & (open_c == 0), "open amount is 0.00: the item is fully paid, nothing to collect")
+
+    out["source_file"] = file
+    out["source_sheet"] = text_column(f["_sheet"]) if has("_sheet") else ""
+    out["source_line"] = f["_line"].to_numpy(np.int64) if has("_line") else np.arange(1, n + 1)
+
+    _reject_exact_repeats(out, reasons)
+
+    rejected = np.zeros(n, bool)
+    rejected[list(reasons)] = True
+    accepted = ~rejected
+    items = out[accepted].reset_index(drop=True)
+    items["item_key"] = item_keys(items["customer_id"], items["doc_type"], items["document"])
+    items = items[list(OPEN_ITEM_COLUMNS)]
+
+    rej_idx = np.flatnonzero(rejected)
+    rejections = pd.DataFrame({
+        "file": pd.Series([file] * rej_idx.size, dtype=object),
+        "sheet": out["source_sheet"].to_numpy()[rej_idx].astype(object),
+        "line": out["source_line"].to_numpy()[rej_idx].astype(np.int64),
+        "raw": pd.Series(_raw_text(raw, f, rej_idx), dtype=object),
+        "reason": pd.Series(["; ".join(reasons[int(i)]) for i in rej_idx], dtype=object),
+    })
+
+    totals_read = _sum_by_currency(open_c[accepted], cur_arr[accepted])
+    readable = rejected & open_ok
+    totals_rejected = _sum_by_currency(open_c[readable], cur_arr[readable])
+    checks = tuple(_check(t, open_c, open_ok, cur_arr, decimal, options.currency)
+                   for t in raw.printed_totals)
+    control = Control(
+        file=file, layout=layout, lines_read=raw.lines_read, data_rows=n,
+        accepted=int(accepted.sum()), rejected=int(rejected.sum()),
+        skipped=dict(raw.skipped), totals_read=totals_read, totals_rejected=totals_rejected,
+        checks=checks, decisions=tuple(dict.fromkeys(decisions)),
+    )
+    return ImportResult(items, rejections, control)
+
+
+_ORDER_WORDS = {"DMY": "day/month/year", "MDY": "month/day/year", "YMD": "year/month/day"}
+
+
+def _reject_exact_repeats(out: pd.DataFrame, reasons: dict[int, list[str]]) -> None:
+    """An exact repeat of a line is an export glitch, not a second item.
+
+    The same document number with different content (installments of one
+    invoice) is kept; its key gets '#2'.  Only rows sharing a document key
+    are compared in full, so a clean million-row file costs one hash pass.
+    """
+    key = ["customer_id", "doc_type", "document"]
+    maybe = out.duplicated(key, keep=False).to_numpy()
+    if not maybe.any():
+        return
+    same = [*key, "doc_date", "due_date", "open_cents", "original_cents", "currency"]
+    cand = out[maybe & ~np.isin(np.arange(len(out)), list(reasons))]
+    first_line = cand.groupby(same, dropna=False)["source_line"].transform("first")
+    repeat = cand.duplicated(same, keep="first").to_numpy()
+    for i, line in zip(cand.index[repeat], first_line.to_numpy()[repeat], strict=True):
+        reasons.setdefault(int(i), []).append(
+            f"repeats line {line} exactly (same customer, document, dates and amounts): "
+            "counted once")
+
+
+def _raw_text(raw: RawRows, f: pd.DataFrame, rows: np.ndarray) -> list[str]:
+    """The rejected rows as the file has them, cells joined by ' | '."""
+    if "_raw" in f.columns:
+        return [str(v) for v in f["_raw"].to_numpy()[rows]]
+    src = raw.source_rows
+    if src is None:
+        src = f[[c for c in f.columns if not str(c).startswith("_")]]
+    return [" | ".join(_cell_text(v) for v in src.iloc[int(i)]).rstrip(" |") for i in rows]
+
+
+def _sum_by_currency(cents: np.ndarray, currencies: np.ndarray) -> dict[str, int]:
+    return {str(c): int(cents[currencies == c].sum()) for c in pd.unique(currencies)}
+
+
+def _check(t: PrintedTotal, open_c, open_ok, cur, decimal, default_currency) -> ControlCheck:
+    rows = np.asarray(t.rows, dtype=np.int64)
+    currencies = set(pd.unique(cur[rows])) if rows.size else set()
+    currency = t.currency or (next(iter(currencies)) if len(currencies) == 1 else default_currency)
+    read = int(open_c[rows][open_ok[rows]].sum()) if rows.size else 0
+    unreadable = int((~open_ok[rows]).sum()) if rows.size else 0
+    if _is_blank(t.text):
+        return ControlCheck(t.label, t.sheet, t.line, currency, None, read, True,
+                            "no figure printed")
+    p = parse_amounts(pd.Series([t.text], dtype=object), decimal, minor_digits(currency))
+    if not p.ok[0]:
+        return ControlCheck(t.label, t.sheet, t.line, currency, None, read, False,
+                            f"the printed total cannot be read: {p.reason[0]}")
+    printed = int(p.cents[0])
+    note = ""
+    if len(currencies) > 1:
+        note = "rows of several currencies add up under one total"
+    if unreadable:
+        note = (f"{unreadable} row(s) under this total have an amount that cannot be read "
+                "(see Rejected Rows)")
+    return ControlCheck(t.label, t.sheet, t.line, currency, printed, read, printed == read, note)

@@ -1,0 +1,316 @@
+"""Exact money: integer minor units (cents) with an ISO 4217 currency.
+
+Amounts live in int64 columns of minor units inside the engine.  Text from the
+outside world is turned into minor units here, once, exactly; Decimal is used
+only at the edges (reading, formatting).  Nothing in xlar sums money as float.
+
+The reader side is written for messy ERP exports: ``1.234,56-`` (SAP trailing
+minus), ``(1,234.56)`` and ``($1,234.56)`` (accounting negatives), ``1'234.50``
+(Swiss), ``1 234,56`` (French, with a no-break space), ``USD 12.00``, ``12.00 CR``.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "Money",
+    "ParsedAmounts",
+    "minor_digits",
+    "is_currency",
+    "parse_amount",
+    "parse_amounts",
+    "detect_decimal_separator",
+    "cents_to_decimal",
+    "cents_to_units",
+    "round_half_up",
+    "format_money",
+]
+
+
+class Money(NamedTuple):
+    """An exact amount.
+
+    Attributes:
+      cents: the amount in the currency's minor units (cents for USD/EUR,
+        yen for JPY, fils for BHD); negative for credits.
+      currency: ISO 4217 code, upper case.
+    """
+
+    cents: int
+    currency: str
+
+    def __str__(self) -> str:
+        return f"{cents_to_decimal(self.cents, self.currency)} {self.currency}"
+
+
+@lru_cache(maxsize=None)
+def minor_digits(currency: str) -> int:
+    """Number of decimals of a currency (2 for USD/EUR, 0 for JPY, 3 for BHD)."""
+    from babel.numbers import get_currency_precision
+
+    return get_currency_precision(currency.upper())
+
+
+@lru_cache(maxsize=None)
+def _known_currencies() -> frozenset[str]:
+    from babel.numbers import list_currencies
+
+    return frozenset(list_currencies())
+
+
+def is_currency(code: str) -> bool:
+    """True when *code* is an ISO 4217 currency code known to CLDR."""
+    return isinstance(code, str) and code.upper() in _known_currencies()
+
+
+def cents_to_decimal(cents: int, currency: str = "USD") -> Decimal:
+    """Minor units to a Decimal in major units: 123456 USD -> Decimal('1234.56')."""
+    return Decimal(int(cents)).scaleb(-minor_digits(currency))
+
+
+def cents_to_units(cents: np.ndarray | pd.Series, currency: str = "USD") -> np.ndarray:
+    """Minor units to floats in major units, for display cells only.
+
+    Excel stores every number as a binary double, so this is the one place money
+    becomes a float: on its way into a cell.  It is never summed back.
+    """
+    return np.asarray(cents, dtype=np.int64) / (10 ** minor_digits(currency))
+
+
+def round_half_up(value: Decimal, places: int = 0) -> Decimal:
+    """Round half away from zero, like Excel's ROUND (not banker's rounding)."""
+    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+def format_money(cents: int, currency: str, locale: str = "en_US") -> str:
+    """Format for people: ``$1,234.56`` (en_US) or ``1.234,56 €`` (es_ES)."""
+    from babel.numbers import format_currency
+
+    return format_currency(cents_to_decimal(cents, currency), currency, locale=locale)
+
+
+# ---------------------------------------------------------------------------
+# Parsing
+# ---------------------------------------------------------------------------
+
+
+class ParsedAmounts(NamedTuple):
+    """Result of parsing a column of amounts.
+
+    Attributes:
+      cents: int64 array of minor units; 0 where the value could not be parsed.
+      ok: bool array, True where ``cents`` holds a real amount.
+      reason: object array of ``None`` or a sentence saying why a value was refused.
+      decimal: the decimal separator that was used for ambiguous values.
+    """
+
+    cents: np.ndarray
+    ok: np.ndarray
+    reason: np.ndarray
+    decimal: str
+
+
+# Negative markers seen in real exports, checked in this order.
+_CURRENCY_SYMBOLS = "$€£¥₩₹"
+_CURRENCY_AFFIX = re.compile(
+    r"^(?:[A-Z]{2}\$|[A-Z]{3})\s*|\s*(?:[A-Z]{3})$"
+)
+_NUMBER_BODY = re.compile(r"^\d[\d.,' ]*$|^[.,]\d+$")
+_SPACES = str.maketrans("", "", " \u00a0\u202f\u2009\t")
+
+
+def _clean_sign(text: str) -> tuple[str, bool, str | None]:
+    """Strip sign markers and currency decorations; return (body, negative, error)."""
+    t = text.strip().replace("\u2212", "-")  # Unicode minus sign
+    negative = False
+    if t.startswith("(") and t.endswith(")"):
+        negative, t = True, t[1:-1].strip()
+    upper = t.upper()
+    if upper.endswith("CR"):
+        negative, t = True, t[:-2].strip()
+    elif upper.endswith("DR"):
+        t = t[:-2].strip()
+    if t.endswith("-"):
+        negative, t = not negative, t[:-1].strip()
+    elif t.endswith("+"):
+        t = t[:-1].strip()
+    t = t.strip(_CURRENCY_SYMBOLS).strip()
+    if t.startswith("-"):
+        negative, t = not negative, t[1:].strip()
+    elif t.startswith("+"):
+        t = t[1:].strip()
+    # "($1,234.56)" and "-$5.00": the symbol may sit inside the sign.
+    if t.startswith("(") and t.endswith(")"):
+        negative, t = not negative, t[1:-1].strip()
+    t = t.strip(_CURRENCY_SYMBOLS).strip()
+    t = _CURRENCY_AFFIX.sub("", t.upper()).strip(_CURRENCY_SYMBOLS).strip()
+    if not t:
+        return "", negative, "no digits"
+    if "-" in t or "(" in t or ")" in t:
+        return t, negative, "more than one minus sign or bracket"
+    return t, negative, None
+
+
+def _decimal_of_value(body: str) -> str | None:
+    """The decimal separator a single value proves, or None when it proves nothing.
+
+    ``1.234,56`` proves ``,``; ``1,234.56`` proves ``.``; ``12,5`` proves ``,``;
+    ``1,234`` proves nothing (thousands, or three decimals?).
+    """
+    last_dot, last_comma = body.rfind("."), body.rfind(",")
+    if last_dot >= 0 and last_comma >= 0:
+        return "." if last_dot > last_comma else ","
+    pos = max(last_dot, last_comma)
+    if pos < 0:
+        return None
+    sep = body[pos]
+    if body.count(sep) > 1:  # "1.234.567" : repeated means thousands
+        return "," if sep == "." else "."
+    if len(body) - pos - 1 != 3:
+        return sep
+    return None
+
+
+def detect_decimal_separator(values, default: str = ".") -> str:
+    """Vote on a column's decimal separator from the values that prove one."""
+    votes = {".": 0, ",": 0}
+    for v in values:
+        if isinstance(v, str):
+            body, _, err = _clean_sign(v)
+            if err is None:
+                sep = _decimal_of_value(body.translate(_SPACES).replace("'", ""))
+                if sep:
+                    votes[sep] += 1
+    if votes[","] > votes["."]:
+        return ","
+    if votes["."] > votes[","]:
+        return "."
+    return default
+
+
+def parse_amount(value, decimal: str = ".", digits: int = 2) -> tuple[int | None, str | None]:
+    """Parse one amount into minor units.  Returns ``(cents, None)`` or ``(None, reason)``.
+
+    *value* may be text, an int, a float (as Excel stores numbers) or a Decimal.
+    *decimal* is the separator to assume when the text itself does not prove one.
+    """
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None, "amount is empty"
+    if isinstance(value, bool):
+        return None, f"amount {value!r} is not a number"
+    if isinstance(value, (int, np.integer)):
+        return int(value) * 10**digits, None
+    if isinstance(value, (float, np.floating)):
+        if not np.isfinite(value):
+            return None, f"amount {value!r} is not a finite number"
+        # An Excel cell holds the double nearest to what was typed; rounding
+        # value*10^digits recovers the typed cents exactly for any amount
+        # below 10^13, far above any invoice.
+        if abs(value) >= 1e13:
+            return None, f"amount {value!r} is too large"
+        return int(np.rint(value * 10**digits)), None
+    if isinstance(value, Decimal):
+        return _decimal_to_minor(value, digits, str(value))
+    text = str(value)
+    if not text.strip():
+        return None, "amount is empty"
+    body, negative, err = _clean_sign(text)
+    if err:
+        return None, f"amount {text.strip()!r} is not a number ({err})"
+    body = body.translate(_SPACES).replace("'", "")
+    if not _NUMBER_BODY.match(body):
+        return None, f"amount {text.strip()!r} is not a number"
+    sep = _decimal_of_value(body) or decimal
+    thousands = "," if sep == "." else "."
+    if body.count(sep) > 1:
+        return None, f"amount {text.strip()!r} has more than one decimal separator"
+    if sep in body and thousands in body.split(sep)[1]:
+        return None, f"amount {text.strip()!r} mixes separators"
+    plain = body.replace(thousands, "").replace(sep, ".")
+    try:
+        d = Decimal(plain)
+    except InvalidOperation:
+        return None, f"amount {text.strip()!r} is not a number"
+    return _decimal_to_minor(-d if negative else d, digits, text.strip())
+
+
+def _decimal_to_minor(d: Decimal, digits: int, shown: str) -> tuple[int | None, str | None]:
+    if not d.is_finite():
+        return None, f"amount {shown!r} is not a finite number"
+    scaled = d.scaleb(digits)
+    if scaled != scaled.to_integral_value():
+        return None, f"amount {shown!r} has more than {digits} decimals"
+    if abs(scaled) >= Decimal(10) ** 15:
+        return None, f"amount {shown!r} is too large"
+    return int(scaled), None
+
+
+def parse_amounts(values, decimal: str | None = None, digits: int = 2) -> ParsedAmounts:
+    """Parse a column of amounts into int64 minor units, vectorised where it can be.
+
+    Plain values (``-1234.56``, or numbers already read as such) take a C-speed
+    path; anything decorated (separators, brackets, trailing minus, symbols)
+    goes through :func:`parse_amount` one by one.  Every refused value gets a
+    reason; none is silently turned into zero.
+    """
+    s = pd.Series(values, dtype=object) if not isinstance(values, pd.Series) else values
+    n = len(s)
+    cents = np.zeros(n, dtype=np.int64)
+    ok = np.zeros(n, dtype=bool)
+    reason = np.full(n, None, dtype=object)
+    if n == 0:
+        return ParsedAmounts(cents, ok, reason, decimal or ".")
+
+    if s.dtype.kind in "iu":
+        return ParsedAmounts(s.to_numpy(np.int64) * 10**digits, np.ones(n, bool), reason,
+                             decimal or ".")
+    if s.dtype.kind == "f":
+        arr = s.to_numpy(np.float64)
+        good = np.isfinite(arr) & (np.abs(arr) < 1e13)
+        cents[good] = np.rint(arr[good] * 10**digits).astype(np.int64)
+        ok[good] = True
+        reason[~good & np.isnan(arr)] = "amount is empty"
+        reason[~good & ~np.isnan(arr)] = "amount is not a finite number below 10^13"
+        return ParsedAmounts(cents, ok, reason, decimal or ".")
+
+    obj = s.to_numpy(dtype=object)
+    is_str = np.fromiter((isinstance(v, str) for v in obj), bool, n)
+    if decimal is None:
+        sample = obj[is_str]
+        decimal = detect_decimal_separator(sample[: 20000]) if sample.size else "."
+
+    # Fast path: strings that are plain "[-]digits[.digits]" numbers with at
+    # most *digits* decimals.  For those, float parsing then rounding to the
+    # minor unit is exact (|value| < 10^13, so the error of the double is far
+    # below half a cent), and it runs in C.
+    fast = np.zeros(n, dtype=bool)
+    if decimal == "." and is_str.any():
+        strs = np.array(obj[is_str], dtype=np.dtypes.StringDType())
+        stripped = np.strings.strip(strs)
+        x = pd.to_numeric(pd.Series(stripped.astype(object)), errors="coerce").to_numpy(
+            np.float64
+        )
+        length = np.strings.str_len(stripped)
+        dot = np.strings.rfind(stripped, ".")
+        ndec = np.where(dot >= 0, length - dot - 1, 0)
+        no_exp = np.strings.find(np.strings.lower(stripped), "e") < 0
+        plain = np.isfinite(x) & (ndec <= digits) & (np.abs(x) < 1e13) & no_exp
+        idx = np.flatnonzero(is_str)[plain]
+        cents[idx] = np.rint(x[plain] * 10**digits).astype(np.int64)
+        ok[idx] = True
+        fast[idx] = True
+
+    for i in np.flatnonzero(~fast):
+        c, why = parse_amount(obj[i], decimal, digits)
+        if why is None:
+            cents[i], ok[i] = c, True
+        else:
+            reason[i] = why
+    return ParsedAmounts(cents, ok, reason, decimal)
