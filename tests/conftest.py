@@ -41,3 +41,27 @@ def shared_fixtures() -> Path:
         missing_oracle(f"{SHARED_FIXTURES} is absent (real-world sample files live beside the "
                        "checkout, not in it)")
     return SHARED_FIXTURES
+
+
+@pytest.fixture(scope="session")
+def libreoffice():
+    """One headless LibreOffice for the whole test process (one per xdist worker).
+
+    See tests/support/libreoffice.py.  Skips (or fails under XLAR_REQUIRE_ORACLES=1)
+    when soffice or python3-uno is not installed.
+    """
+    try:
+        from support import libreoffice as lo  # tests/ on sys.path (no tests/__init__.py)
+    except ImportError:
+        from tests.support import libreoffice as lo
+
+    reason = lo.unavailable_reason()
+    if reason:
+        missing_oracle(reason)
+    office = lo.LibreOffice()
+    try:
+        office.start()
+    except lo.LibreOfficeUnavailable as exc:
+        missing_oracle(str(exc))
+    yield office
+    office.close()

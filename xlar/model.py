@@ -30,6 +30,7 @@ __all__ = [
     "validate_open_items",
     "validate_customers",
     "customers_from_items",
+    "overlay_customers",
     "item_keys",
     "SchemaError",
 ]
@@ -232,8 +233,49 @@ def item_keys(customer_id: pd.Series, doc_type: pd.Series, document: pd.Series) 
     return base.where(n == 0, base + "#" + (n + 1).astype(str))
 
 
+def _typed_customers(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    for c, (kind, _m) in CUSTOMER_COLUMNS.items():
+        if c not in out:
+            out[c] = {"str": "", "cents": 0, "date": pd.NaT}[kind]
+        if kind == "str":
+            out[c] = out[c].fillna("").astype(str).astype(object)
+        elif kind == "cents":
+            out[c] = out[c].fillna(0).astype(np.int64)
+        elif kind == "date":
+            out[c] = pd.to_datetime(out[c], errors="coerce").astype(DATE_DTYPE)
+    return out[list(CUSTOMER_COLUMNS)].reset_index(drop=True)
+
+
+def overlay_customers(base: pd.DataFrame, top: pd.DataFrame | None,
+                      fields: list[str] | None = None) -> pd.DataFrame:
+    """*base* with the non-empty values of *top* laid over it, customer by customer.
+
+    Customers only in *top* are added.  *fields* limits which columns *top*
+    may set (e.g. only what a user maintains by hand).  Empty text, NaT and
+    NaN in *top* never erase a value of *base*.
+    """
+    if top is None or not len(top):
+        return base
+    top = top.drop_duplicates("customer_id", keep="first").set_index("customer_id")
+    out = base.set_index("customer_id")
+    new_ids = top.index.difference(out.index)
+    if len(new_ids):
+        out = pd.concat([out, _typed_customers(top.loc[new_ids].reset_index())
+                         .set_index("customer_id")])
+    for c in fields or [c for c in top.columns if c in out.columns]:
+        if c not in top.columns or c not in out.columns:
+            continue
+        upd = top[c].reindex(out.index)
+        has = upd.notna()
+        if upd.dtype == object or pd.api.types.is_string_dtype(upd.dtype):
+            has &= upd.astype(str).str.strip() != ""
+        out.loc[has, c] = upd[has]
+    return _typed_customers(out.reset_index())
+
+
 def customers_from_items(items: pd.DataFrame, master: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The customer list: the master data where it exists, else what the items tell.
+    """The customer list: what the items tell, with the master data laid over it.
 
     A customer who has items but is missing from the master still appears
     (language 'en', no e-mail), so nobody with a balance is forgotten.
@@ -242,30 +284,5 @@ def customers_from_items(items: pd.DataFrame, master: pd.DataFrame | None = None
             "currency"]
     from_items = (items[cols].sort_values("customer_id", kind="stable")
                   .groupby("customer_id", sort=True).first().reset_index())
-    out = empty_customers()
-    out = pd.concat([out, from_items], ignore_index=True)
-    fill = {"language": "en", "email": "", "address": "", "credit_limit_cents": 0,
-            "tax_exempt_cert": ""}
-    for c, v in fill.items():
-        out[c] = out[c].fillna(v) if c in out else v
-    out["credit_limit_cents"] = out["credit_limit_cents"].astype(np.int64)
-    if master is not None and len(master):
-        master = master.drop_duplicates("customer_id")
-        extra = master[~master["customer_id"].isin(out["customer_id"])]
-        merged = master.set_index("customer_id")
-        base = out.set_index("customer_id")
-        for c in master.columns:
-            if c == "customer_id" or c not in base.columns:
-                continue
-            upd = merged[c].reindex(base.index)
-            has = upd.notna() & (upd.astype(str) != "") if upd.dtype == object else upd.notna()
-            base.loc[has, c] = upd[has]
-        out = pd.concat([base.reset_index(), extra], ignore_index=True)
-    for c, (kind, _m) in CUSTOMER_COLUMNS.items():
-        if kind == "str":
-            out[c] = out[c].fillna("").astype(str).astype(object)
-        elif kind == "cents":
-            out[c] = out[c].fillna(0).astype(np.int64)
-        elif kind == "date":
-            out[c] = pd.to_datetime(out[c], errors="coerce").astype(DATE_DTYPE)
-    return out[list(CUSTOMER_COLUMNS)].reset_index(drop=True)
+    base = _typed_customers(from_items.assign(language="en"))
+    return overlay_customers(base, master)

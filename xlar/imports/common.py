@@ -177,7 +177,9 @@ class RawRows(NamedTuple):
 
     Attributes:
       frame: one row per data line; columns from :data:`FIELDS` (missing ones
-        are fine) plus ``_sheet`` (str), ``_line`` (int), ``_raw`` (str).
+        are fine) plus ``_sheet`` (str), ``_line`` (int), ``_raw`` (str), and
+        optionally ``_reject`` (str): a reason the reader itself found to
+        reject the row ('' for none), e.g. aging buckets that do not add up.
       lines_read: physical lines or rows seen in the file.
       skipped: kind -> count of lines that are not items.
       printed_totals: totals the file prints.
@@ -314,6 +316,10 @@ def finish_import(raw: RawRows, file: str, layout: str, options: ImportOptions) 
             reasons.setdefault(int(i), []).append(
                 message if isinstance(message, str) else message(int(i)))
 
+    if has("_reject"):
+        found = text_column(f["_reject"])
+        flag(found != "", lambda i: found.iat[i])
+
     out = pd.DataFrame(index=range(n))
     for name in _TEXT_FIELDS:
         out[name] = text_column(f[name]) if has(name) else ""
@@ -409,8 +415,15 @@ def finish_import(raw: RawRows, file: str, layout: str, options: ImportOptions) 
         decisions.append(f"dates like 01/02/2026 were read as {_ORDER_WORDS[order]}: no date "
                          "in the file proved the order (set date_order in a mapping to change it)")
     due_arr = due.dates.copy()
-    if due.empty.any():
-        idx = np.flatnonzero(due.empty)
+    # A credit memo or payment has no due date of its own (QuickBooks and Xero
+    # leave it blank): it can be applied from the day it was issued.
+    undated_credit = due.empty & credit & ~doc.empty
+    due_arr[undated_credit] = doc.dates[undated_credit]
+    if undated_credit.any():
+        decisions.append(f"{int(undated_credit.sum())} credit memos/payments have no due date: "
+                         "they count from their document date")
+    if (due.empty & ~undated_credit).any():
+        idx = np.flatnonzero(due.empty & ~undated_credit)
         derived, why = due_dates(out["terms"].to_numpy()[idx], doc.dates[idx], options.terms)
         due_arr[idx] = derived
         terms_arr = out["terms"].to_numpy()

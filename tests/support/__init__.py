@@ -1,0 +1,1 @@
+"""Test support code: harnesses around the real components (oracles) the tests use."""

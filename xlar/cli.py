@@ -1,0 +1,296 @@
+"""The ``xlar`` command line.
+
+Every command calls the same engine functions as the Excel ribbon.  Errors
+are printed as one or two plain sentences naming the file and line, with a
+non-zero exit code; ``--debug`` shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from xlar import __version__
+
+app = typer.Typer(
+    add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+    help="xlar: accounts receivable in Excel. Import ERP aging exports, age them, and keep "
+         "the AR workbench up to date.",
+)
+console = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+_state = {"debug": False}
+
+#: Errors that are the user's to fix: shown as a plain sentence, exit code 2.
+_USER_ERRORS: tuple[type[BaseException], ...] = ()
+
+
+def _user_errors() -> tuple[type[BaseException], ...]:
+    global _USER_ERRORS
+    if not _USER_ERRORS:
+        from xlar.aging import AgingError
+        from xlar.imports.files import ReadError
+        from xlar.imports.mapping import MappingError
+        from xlar.model import SchemaError
+        from xlar.settings import SettingsError
+        from xlar.terms import TermsError
+        from xlar.workbench.refresh import RefreshError
+        from xlar.workbench.xlsx import WorkbookLocked
+
+        _USER_ERRORS = (ReadError, MappingError, SchemaError, SettingsError, AgingError,
+                        TermsError, RefreshError, WorkbookLocked, FileNotFoundError,
+                        PermissionError, IsADirectoryError)
+    return _USER_ERRORS
+
+
+def friendly(fn):
+    """Run a command; turn exceptions into a short message and an exit code."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except typer.Exit:
+            raise
+        except KeyboardInterrupt:
+            err.print("Stopped.")
+            raise typer.Exit(130) from None
+        except BaseException as e:  # noqa: BLE001 - the point is to catch everything
+            if _state["debug"]:
+                raise
+            if isinstance(e, _user_errors()):
+                msg = str(e)
+                if isinstance(e, OSError) and e.filename:
+                    msg = f"{e.filename}: {e.strerror}"
+                err.print(f"[red]Error:[/red] {msg}")
+                raise typer.Exit(2) from None
+            err.print(f"[red]xlar hit an unexpected problem[/red] ({type(e).__name__}: {e}). "
+                      "Nothing was saved by the step that failed. Run the same command with "
+                      "--debug to see the details, and send them to whoever looks after xlar.")
+            raise typer.Exit(3) from None
+
+    return wrapper
+
+
+@contextmanager
+def progress_bar(label: str):
+    """A rich progress bar fed by xlar's progress callback."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
+                  console=err, transient=True, disable=not err.is_terminal) as bar:
+        task = bar.add_task(label, total=None)
+
+        def report(done: int, total: int, message: str) -> None:
+            bar.update(task, completed=done, total=total or None, description=message)
+
+        yield report
+
+
+@app.callback()
+def main_options(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+    version: Annotated[bool, typer.Option("--version", help="Print the version.")] = False,
+):
+    _state["debug"] = debug
+    if version:
+        console.print(f"xlar {__version__}")
+        raise typer.Exit()
+
+
+def _money(cents: int, currency: str) -> str:
+    from xlar.money import format_money
+
+    return format_money(int(cents), currency)
+
+
+def _print_control(control) -> None:
+    console.print(control.summary())
+    for d in control.decisions:
+        console.print(f"  [dim]decided:[/dim] {d}")
+
+
+def _print_rejections(rejections, limit: int = 15) -> None:
+    if not len(rejections):
+        return
+    t = Table(title=f"Rejected rows ({len(rejections)})", show_lines=False)
+    for c in ("File", "Line", "Reason"):
+        t.add_column(c, overflow="fold")
+    for r in rejections.head(limit).itertuples():
+        where = f"{r.sheet}!{r.line}" if r.sheet else str(r.line)
+        t.add_row(r.file, where, r.reason)
+    console.print(t)
+    if len(rejections) > limit:
+        console.print(f"  ... and {len(rejections) - limit} more (use --out to save them all)")
+
+
+LayoutOpt = Annotated[str, typer.Option(
+    "--layout", "-l", help="auto, generic, sap_fbl5n, dynamics_gp, quickbooks or xero.")]
+MappingOpt = Annotated[Path | None, typer.Option(
+    "--mapping", "-m", help="Column mapping (TOML) for the generic layout.")]
+AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="Aging date, YYYY-MM-DD (default today).")]
+EdgesOpt = Annotated[str | None, typer.Option(
+    "--edges", help="Bucket edges in days, e.g. 0,30,60,90,120.")]
+BasisOpt = Annotated[str | None, typer.Option("--basis", help="due (default) or document.")]
+
+
+@app.command("import")
+@friendly
+def import_cmd(
+    file: Annotated[Path, typer.Argument(help="ERP export (CSV, TXT, XLSX, XLS).")],
+    layout: LayoutOpt = "auto",
+    mapping: MappingOpt = None,
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", help="Write the items (and a .rejected file) as CSV or XLSX.")] = None,
+):
+    """Read an export and report what was accepted, rejected, and whether totals agree."""
+    from xlar.imports import read_open_items
+
+    with progress_bar(f"reading {file.name}") as report:
+        result = read_open_items(file, layout, mapping, report)
+    _print_control(result.control)
+    _print_rejections(result.rejections)
+    if out is not None:
+        from xlar.exports import write_frame
+
+        write_frame(result.items, out)
+        rej = out.with_name(f"{out.stem}.rejected{out.suffix}")
+        write_frame(result.rejections, rej)
+        console.print(f"Items written to {out}; rejected rows to {rej}")
+    if not result.control.ok:
+        raise typer.Exit(1)
+
+
+@app.command("aging")
+@friendly
+def aging_cmd(
+    file: Annotated[Path, typer.Argument(help="ERP export to age.")],
+    as_of: AsOfOpt = None,
+    edges: EdgesOpt = None,
+    basis: BasisOpt = None,
+    by: Annotated[str, typer.Option(
+        "--by", help="customer, sales_partner, territory or collector.")] = "customer",
+    top: Annotated[int, typer.Option("--top", help="Rows to show.")] = 20,
+    layout: LayoutOpt = "auto",
+    mapping: MappingOpt = None,
+):
+    """Age an export at a date and print the totals and the largest past-due groups."""
+    import datetime as dt
+
+    from xlar.aging import (
+        SUMMARY_GROUPS,
+        AgingError,
+        age_open_items,
+        aging_totals,
+        as_of_date,
+        make_buckets,
+        open_items_at,
+        summarize_aging,
+    )
+    from xlar.imports import read_open_items
+
+    if by not in SUMMARY_GROUPS:
+        raise AgingError(f"--by must be one of {', '.join(SUMMARY_GROUPS)}")
+    day = as_of_date(as_of) if as_of else dt.date.today()
+    buckets = make_buckets(edges or "0,30,60,90,120", basis or "due")
+    with progress_bar(f"reading {file.name}") as report:
+        result = read_open_items(file, layout, mapping, report)
+    items = result.items
+    if items["settled_date"].notna().any():
+        items = open_items_at(items, day)
+    aged = age_open_items(items, day, buckets)
+    totals = aging_totals(aged)
+    column, keep = SUMMARY_GROUPS[by]
+    groups = summarize_aging(aged, column, keep[:1])
+    console.print(f"[bold]Aging at {day:%Y-%m-%d}[/bold] ({len(aged)} items; "
+                  f"{result.control.rejected} rows rejected)")
+    for _, t in totals.iterrows():
+        cur = t["currency"]
+        tab = Table(title=f"Totals ({cur})")
+        for label in ("Bucket", "Amount", "Items"):
+            tab.add_column(label, justify="right" if label != "Bucket" else "left")
+        for label in buckets.labels:
+            tab.add_row(label, _money(t[label], cur), str(t[f"count {label}"]))
+        tab.add_row("[bold]Balance[/bold]", _money(t["balance_cents"], cur), str(t["items"]))
+        tab.add_row("Past due", _money(t["past_due_cents"], cur),
+                    f"{t['pct_past_due']:.1%}" if t["pct_past_due"] == t["pct_past_due"] else "")
+        console.print(tab)
+    tab = Table(title=f"Largest past due by {by}")
+    for label in (by, *keep[:1], "Past due", "Balance", "Oldest (days)"):
+        tab.add_column(label)
+    for _, g in groups.head(top).iterrows():
+        tab.add_row(str(g[column]), *[str(g[k]) for k in keep[:1]],
+                    _money(g["past_due_cents"], g["currency"]),
+                    _money(g["balance_cents"], g["currency"]), str(g["oldest_days"]))
+    console.print(tab)
+
+
+@app.command("refresh")
+@friendly
+def refresh_cmd(
+    workbook: Annotated[Path, typer.Argument(help="The AR workbench (.xlsx); created if missing.")],
+    source: Annotated[Path | None, typer.Option(
+        "--source", "-s", help="ERP export (default: source_file on the Settings sheet).")] = None,
+    as_of: AsOfOpt = None,
+    layout: Annotated[str | None, typer.Option("--layout", "-l", help="Layout of the export.")] = None,
+    mapping: MappingOpt = None,
+    customers: Annotated[Path | None, typer.Option(
+        "--customers", help="Customer master (CSV/XLSX).")] = None,
+    edges: EdgesOpt = None,
+    basis: BasisOpt = None,
+):
+    """Re-import the export and rewrite the workbench, keeping what you typed in it."""
+    from xlar.workbench.refresh import refresh
+
+    with progress_bar("refreshing") as report:
+        res = refresh(workbook, source, as_of, layout, mapping, customers, edges, basis, report)
+    _print_refresh(res)
+
+
+def _print_refresh(res) -> None:
+    w = res.workbench
+    _print_control(w.control)
+    _print_rejections(w.rejections, limit=8)
+    console.print(f"[green]Workbench refreshed:[/green] {res.path}")
+    console.print(f"  as of {w.as_of:%Y-%m-%d}: {len(w.items)} open items, "
+                  f"{len(w.by_customer)} customer rows, {len(w.carried.leaving)} closed since the "
+                  f"last refresh, {len(w.carried.columns)} of your own columns kept")
+    for _, t in w.totals.iterrows():
+        console.print(f"  {t['currency']}: balance {_money(t['balance_cents'], t['currency'])}, "
+                      f"past due {_money(t['past_due_cents'], t['currency'])}")
+
+
+@app.command("demo")
+@friendly
+def demo_cmd(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write into.")] = Path(
+        "xlar-demo"),
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the sample ledger.")] = 2026,
+    items: Annotated[int, typer.Option("--items", help="Number of open items.")] = 5000,
+    customers: Annotated[int, typer.Option("--customers", help="Number of customers.")] = 300,
+):
+    """Build a sample ledger, import it, and write a complete AR workbench into a folder."""
+    from xlar.demo_run import run_demo
+
+    with progress_bar("building the demo") as report:
+        result = run_demo(out, seed=seed, items=items, customers=customers, progress=report)
+    console.print(result.report_text)
+
+
+def main() -> None:
+    try:
+        app()
+    except SystemExit as e:
+        sys.exit(e.code)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,146 @@
+"""``xlar demo``: the whole daily job on a generated sample ledger.
+
+Writes into one folder:
+
+* ``exports/open_items.csv``: the sample ledger as an ERP export (with two
+  faulty lines and a printed total, as real exports have);
+* ``exports/customers.csv``: the customer master (languages, e-mails, limits);
+* ``AR Workbench.xlsx``: the workbench, refreshed from that export;
+* ``run-report.md``: what was read, rejected and checked, and the aging.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from pathlib import Path
+from typing import NamedTuple
+
+from xlar.money import format_money
+from xlar.progress import Progress, no_progress
+
+__all__ = ["run_demo", "DemoResult", "WORKBENCH_NAME"]
+
+WORKBENCH_NAME = "AR Workbench.xlsx"
+
+
+class DemoResult(NamedTuple):
+    folder: Path
+    workbench: Path
+    export: Path
+    customers: Path
+    report: Path
+    report_text: str
+
+
+def _add_faults_and_total(export: Path) -> None:
+    """Append what real exports contain: a mistyped date, a repeated line, a Total line.
+
+    The total is the sum of every data line as printed, so the control check
+    passes while the two faulty lines are rejected with their reasons.
+    """
+    from decimal import Decimal
+
+    with open(export, newline="", encoding="utf-8-sig") as fh:
+        rows = list(csv.reader(fh))
+    header, body = rows[0], rows[1:]
+    col = {h: i for i, h in enumerate(header)}
+    bad_date = list(body[0])
+    bad_date[col["Invoice"]] = "INV-DEMO-BADDATE"
+    bad_date[col["Due Date"]] = "02/31/2026"
+    repeat = list(body[1])
+    body += [bad_date, repeat]
+    total = sum(Decimal(r[col["Open Balance"]]) for r in body)
+    footer = [""] * len(header)
+    footer[0] = "Total"
+    footer[col["Open Balance"]] = str(total)
+    with open(export, "w", newline="", encoding="utf-8-sig") as fh:
+        w = csv.writer(fh)
+        w.writerow(header)
+        w.writerows(body)
+        w.writerow([])
+        w.writerow(footer)
+
+
+def run_demo(out: str | Path = "xlar-demo", seed: int = 2026, items: int = 5000,
+             customers: int = 300, progress: Progress = no_progress) -> DemoResult:
+    from xlar.demo import generate_ledger, write_demo_customers, write_demo_export
+    from xlar.workbench.refresh import refresh
+
+    folder = Path(out).resolve()
+    (folder / "exports").mkdir(parents=True, exist_ok=True)
+    progress(0, 4, "generating the sample ledger")
+    ledger = generate_ledger(seed=seed, customers=customers, items=items)
+    export = folder / "exports" / "open_items.csv"
+    write_demo_export(ledger, export, layout="generic_en")
+    _add_faults_and_total(export)
+    cust = folder / "exports" / "customers.csv"
+    write_demo_customers(ledger, cust)
+    progress(1, 4, "refreshing the workbench")
+    workbench = folder / WORKBENCH_NAME
+    res = refresh(workbench, source=export, as_of=ledger.as_of, customers=cust,
+                  progress=lambda d, t, m: progress(1, 4, m))
+    progress(3, 4, "writing the run report")
+    report = folder / "run-report.md"
+    text = _report(res, folder, export, cust, seed)
+    report.write_text(text, encoding="utf-8")
+    progress(4, 4, "done")
+    return DemoResult(folder, workbench, export, cust, report, text)
+
+
+def _report(res, folder: Path, export: Path, cust: Path, seed: int) -> str:
+    w = res.workbench
+    c = w.control
+    lines = [
+        "# xlar demo run",
+        "",
+        f"Generated {dt.datetime.now():%Y-%m-%d %H:%M} from the sample ledger (seed {seed}).",
+        "",
+        f"- Workbench: `{res.path}`",
+        f"- ERP export it was refreshed from: `{export}`",
+        f"- Customer master: `{cust}`",
+        "",
+        "## Import",
+        "",
+        "```",
+        c.summary(),
+        "```",
+        "",
+    ]
+    if c.decisions:
+        lines += ["What xlar decided on its own:", ""] + [f"- {d}" for d in c.decisions] + [""]
+    if len(w.rejections):
+        lines += ["Rejected rows (also on the *Rejected Rows* sheet):", ""]
+        lines += [f"- line {r.line}: {r.reason}" for r in w.rejections.itertuples()] + [""]
+    lines += [f"## Aging at {w.as_of:%Y-%m-%d}", ""]
+    for _, t in w.totals.iterrows():
+        cur = t["currency"]
+        lines += [f"### {cur}", "", "| Bucket | Amount | Items |", "|---|---:|---:|"]
+        for label in w.buckets.labels:
+            lines.append(f"| {label} | {format_money(int(t[label]), cur)} | {t[f'count {label}']} |")
+        lines.append(f"| **Balance** | **{format_money(int(t['balance_cents']), cur)}** | "
+                     f"{t['items']} |")
+        lines.append(f"| Past due | {format_money(int(t['past_due_cents']), cur)} | "
+                     f"{t['pct_past_due']:.1%} of balance |")
+        lines.append("")
+    lines += ["## Largest past-due customers", "", "| Customer | Partner | Past due | Oldest |",
+              "|---|---|---:|---:|"]
+    for _, g in w.by_customer.head(10).iterrows():
+        lines.append(f"| {g['customer_name']} ({g['customer_id']}) | {g['sales_partner']} | "
+                     f"{format_money(int(g['past_due_cents']), g['currency'])} | "
+                     f"{g['oldest_days']} days |")
+    lines += ["", "## In the workbench", ""]
+    lines += [
+        "- *Summary*: totals per bucket as SUMIFS formulas over the OpenItems table, "
+        "beside xlar's own figures and a check column.",
+        f"- *Open Items*: {len(w.items)} items in the Excel table `OpenItems` (filter, sort, "
+        "add your own columns: refresh keeps them).",
+        f"- *Aging by Customer* ({len(w.by_customer)} rows) and *Aging by Sales Partner* "
+        f"({len(w.by_partner)} rows).",
+        f"- *Customers* ({len(w.customers)}): language, e-mail, credit limit.",
+        "- *Closed Since Last Refresh*, *Rejected Rows*, *Run Log*, *Settings*.",
+        "",
+        f"Refresh it again with: `xlar refresh \"{res.path}\"`",
+        "",
+    ]
+    return "\n".join(lines)

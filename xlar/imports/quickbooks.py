@@ -1,0 +1,510 @@
+"""QuickBooks A/R Aging Detail, exported to CSV or Excel (QuickBooks Online and Desktop).
+
+QuickBooks Online writes the report like this (CSV; the Excel export has the
+same rows)::
+
+    Craig's Design and Landscaping Services              company
+    A/R Aging Detail                                     report name
+    As of October 31, 2026                               report date
+
+    ,Date,Transaction Type,Num,Customer,Due Date,Past Due,Amount,Open Balance
+    Current                                              bucket section
+    ,10/20/2026,Invoice,1037,Sonnenschein Family Store,11/19/2026,-19,"1,362.07","1,362.07"
+    ,10/30/2026,Payment,,Amy's Bird Sanctuary,,,-100.00,-100.00
+    Total for Current,,,,,,,"$1,262.07","$1,262.07"      section total
+    1 - 30 days past due
+    ...
+    91 or more days past due
+    ...
+    TOTAL,,,,,,,"$6,505.47","$6,505.47"                  grand total
+
+    Accrual Basis Monday, November 2, 2026 10:31 AM GMT-05:00      run stamp
+
+QuickBooks Desktop differs a little: the run time, date and basis stand in the
+top left corner above the titles; empty spacer columns sit between the real
+ones (``,,,Type,,Date,,Num,,P. O. #,,Name,,Terms,,Due Date,,Aging,,Open
+Balance``); the sections are ``Current``, ``1 - 30`` ... ``> 90`` and their
+totals ``Total Current``, ``Total 1 - 30``; the customer is ``Customer:Job``;
+and an Excel export carries a second sheet, "QuickBooks Export Tips".
+
+Amounts come with thousands separators and sometimes ``$``; credit memos and
+payments are negative; a journal entry is a debit or a credit by its sign.
+QuickBooks leaves Num blank on payments and journal entries entered without
+a reference number: such a row is named by its type and date ("Payment
+10/30/2026") rather than lost.
+
+Every bucket total is checked against the rows of its section and TOTAL
+against all rows; the "As of" date is reported in the decisions.
+
+The walk through a *block report* (titles, a header, sections that open with a
+label line and close with a total line, a grand total, a footer) is the same
+for Xero's Aged Receivables Detail, whose blocks are contacts; it lives here as
+:func:`read_block_report` and :mod:`xlar.imports.xero` uses it too.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from xlar.dates import parse_dates
+from xlar.imports.common import (
+    FIELDS,
+    ImportOptions,
+    ImportResult,
+    PrintedTotal,
+    RawRows,
+    finish_import,
+)
+from xlar.imports.files import (
+    Grid,
+    ReadError,
+    _check_size,
+    decode_text,
+    is_spreadsheet,
+    read_sheet_grids,
+    text_grid,
+)
+from xlar.progress import Progress, no_progress
+from xlar.text import normalise_header
+
+__all__ = [
+    "sniff",
+    "read",
+    "QUICKBOOKS",
+    "QUICKBOOKS_DOC_TYPES",
+    "BlockLayout",
+    "BlockReport",
+    "read_block_report",
+]
+
+
+# ---------------------------------------------------------------------------
+# Block reports: the walk shared with Xero
+# ---------------------------------------------------------------------------
+
+
+class BlockLayout(NamedTuple):
+    """What one block report looks like.
+
+    Attributes:
+      report: the report's name, for messages ("QuickBooks A/R Aging Detail").
+      columns: (field, pattern) pairs tried in order against each header label
+        (normalised by :func:`xlar.text.normalise_header`; the whole label must
+        match).  A field is one of :data:`FIELDS`, ``"bucket"`` (an aging
+        column; a report may have several) or ``"ignore"`` (a column xlar
+        knows and does not need, like days past due).
+      required: fields the header row must have.
+      looked_for: the header words to name when no header is found.
+      fallbacks: (field, other) pairs: when the header has no column for
+        *field*, the column found for *other* serves as *field*.
+      label_lines: (kind, pattern) pairs for label lines that are neither
+        sections nor totals (a run stamp, a percentages line).
+      block_is_customer: True when a section label names the customer of its
+        rows (Xero contacts); False when it names something else (QuickBooks
+        aging buckets).
+    """
+
+    report: str
+    columns: tuple[tuple[str, str], ...]
+    required: tuple[str, ...]
+    looked_for: str
+    fallbacks: tuple[tuple[str, str], ...] = ()
+    label_lines: tuple[tuple[str, str], ...] = ()
+    block_is_customer: bool = False
+
+
+class BlockReport(NamedTuple):
+    """A block report read into raw rows.
+
+    Attributes:
+      raw: the rows for :func:`~xlar.imports.common.finish_import`; aging
+        columns, when the report has them, are in ``frame`` as ``_bucket0``,
+        ``_bucket1`` ... (in file order).
+      bucket_labels: the header label of each aging column.
+    """
+
+    raw: RawRows
+    bucket_labels: list[str]
+
+
+#: Fields whose cells carry money: a label line may have them (its totals).
+_FIGURES = frozenset({"open_amount", "original_amount", "bucket"})
+#: "TOTAL" / "Total" alone, or "Grand Total": the whole report.
+_GRAND_TOTAL = re.compile(r"(?:grand\s+|report\s+)?total", re.IGNORECASE)
+#: "Total for 1 - 30 days past due", "Total 1 - 30", "Total Bayside Club": one block.
+_BLOCK_TOTAL = re.compile(r"total\s+\S", re.IGNORECASE)
+_AS_OF = re.compile(r"^\s*as\s+(?:of|at)\s+(?P<date>.+?)\s*$", re.IGNORECASE)
+_AGEING_BY = re.compile(r"^\s*age?ing\s+by\s+(?P<what>.+?)\s*$", re.IGNORECASE)
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+class _Sheet(NamedTuple):
+    """A grid, and for text files the physical lines behind it (to show a line as written)."""
+
+    grid: Grid
+    text_lines: list[str] | None
+    lines_read: int
+
+
+class _Header(NamedTuple):
+    top: int  # index in grid.rows of the header's first row
+    height: int  # 1, or 2 for a header written on two rows
+    columns: dict[str, list[int]]  # field -> column(s)
+    labels: dict[int, str]  # column -> the header text that named it
+    words: list[str]  # the header's last row, normalised: to spot it repeated
+
+
+def read_block_report(path: str | Path, layout: BlockLayout, display: str) -> BlockReport:
+    """Read the first sheet of *path* that has *layout*'s header into raw rows.
+
+    Lines above the header are titles (the "As of" date and an "Ageing by"
+    line are reported); below it every line is a data row or one of: blank,
+    repeated header, section header, subtotal (closes the section: its figure
+    is checked against the section's rows), total (checked against every row
+    above it), percentage row, or one of the layout's own label lines.
+    """
+    sheets = _report_sheets(Path(path), display)
+    for k, sheet in enumerate(sheets):
+        header = _find_header(sheet.grid.rows, layout)
+        if header is None:
+            continue
+        decisions = list(sheet.grid.decisions)
+        others = [s.grid.sheet for j, s in enumerate(sheets) if j != k]
+        if others:
+            decisions.append(f"read sheet {sheet.grid.sheet!r}; "
+                             f"{', '.join(map(repr, others))} not read (no {layout.report} "
+                             "header)")
+        return _walk(sheet, header, layout, decisions)
+    raise ReadError(f"{display}: this is not a {layout.report} export: no column header among the "
+                    f"first 40 rows (looked for {layout.looked_for}); export the report again "
+                    "with its standard columns, or read the file with the generic layout")
+
+
+def _report_sheets(path: Path, display: str) -> list[_Sheet]:
+    if is_spreadsheet(path):
+        return [_Sheet(g, None, len(g.rows)) for g in read_sheet_grids(path, display)]
+    _check_size(path)
+    text, _encoding, decisions = decode_text(path.read_bytes(), display)
+    lines = text.splitlines()
+    return [_Sheet(text_grid(text, display, None, decisions), lines, len(lines))]
+
+
+def _shown(v) -> str:
+    """A cell as a person reads it: '' for empty, 1037.0 -> '1037', dates in ISO."""
+    if v is None or (isinstance(v, float) and np.isnan(v)):
+        return ""
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    if hasattr(v, "isoformat") and not isinstance(v, str):
+        text = v.isoformat()
+        return text[:10] if text.endswith("T00:00:00") or len(text) == 10 else text
+    return str(v).strip()
+
+
+# -- the header ---------------------------------------------------------------
+
+
+def _find_header(rows: list[list], layout: BlockLayout, limit: int = 40) -> _Header | None:
+    """The header: one row, or two rows read together ("Due" over "Date").
+
+    A one-row header wins over the same row read under the line above it, so
+    a title merged across the columns is never glued onto the header.
+    """
+    for r in range(min(limit, len(rows))):
+        hit = _match_header([[_shown(c)] for c in rows[r]], layout)
+        if hit:
+            return _Header(r, 1, *hit, [normalise_header(_shown(c)) for c in rows[r]])
+        if r + 1 < len(rows) and not _match_header([[_shown(c)] for c in rows[r + 1]], layout):
+            hit = _match_header(_stacked(rows[r], rows[r + 1]), layout)
+            if hit:
+                return _Header(r, 2, *hit, [normalise_header(_shown(c)) for c in rows[r + 1]])
+    return None
+
+
+def _stacked(top: list, bottom: list) -> list[list[str]]:
+    """Each column's possible labels when the header takes two rows.
+
+    "Open" over "Balance" reads "Open Balance"; a group title over several
+    columns ("Ageing" over "Current", "1 Month" ...) leaves the lower label.
+    """
+    out = []
+    for j in range(max(len(top), len(bottom))):
+        t = _shown(top[j]) if j < len(top) else ""
+        b = _shown(bottom[j]) if j < len(bottom) else ""
+        if t and b and normalise_header(t) != normalise_header(b):
+            out.append([f"{t} {b}", b])
+        else:
+            out.append([x for x in (b or t,) if x])
+    return out
+
+
+def _match_header(columns: list[list[str]], layout: BlockLayout):
+    """(field -> columns, column -> label) when the labels make *layout*'s header, else None."""
+    patterns = [(field, re.compile(p)) for field, p in layout.columns]
+    found: dict[str, list[int]] = {}
+    labels: dict[int, str] = {}
+    for j, variants in enumerate(columns):
+        for label in variants:
+            key = normalise_header(label)
+            field = next((f for f, p in patterns if key and p.fullmatch(key)), None)
+            if field is None:
+                continue
+            # The first column of a name is the one; a second "Date" is not the document date.
+            if field == "bucket" or field not in found:
+                found.setdefault(field, []).append(j)
+                labels[j] = label
+            break
+    for field, other in layout.fallbacks:
+        if field not in found and other in found:
+            found[field] = found.pop(other)
+    if not all(f in found for f in layout.required):
+        return None
+    return found, labels
+
+
+def _describe_header(header: _Header, lines: list[int]) -> str:
+    first, last = lines[header.top], lines[header.top + header.height - 1]
+    where = f"line {first}" if first == last else f"lines {first}-{last}"
+    pairs = ", ".join(f"{field} <- {header.labels[j]!r}"
+                      for field, cols in sorted(header.columns.items(), key=lambda kv: kv[1][0])
+                      if field != "ignore" for j in cols)
+    return f"column header on {where}: {pairs}"
+
+
+def _title_decisions(rows: list[list], lines: list[int]) -> list[str]:
+    """What the title lines say about the report: its date, how it ages."""
+    out = []
+    for row, line in zip(rows, lines, strict=True):
+        for text in dict.fromkeys(_shown(c) for c in row if _shown(c)):
+            m = _AS_OF.match(text)
+            if m:
+                p = parse_dates(pd.Series([m["date"]], dtype=object))
+                if p.ok[0]:
+                    day = pd.Timestamp(p.dates[0]).date().isoformat()
+                    out.append(f"the report is as of {day} (line {line}: {text!r})")
+                else:
+                    out.append(f"the report date on line {line} is not understood: {text!r}")
+            m = _AGEING_BY.match(text)
+            if m:
+                out.append(f"the report ages items by {m['what'].lower()} (line {line}); "
+                           "xlar ages them again from their due dates")
+    return out
+
+
+# -- the lines below the header -----------------------------------------------
+
+
+def _walk(sheet: _Sheet, header: _Header, layout: BlockLayout, decisions: list[str]) -> BlockReport:
+    rows, lines, name = sheet.grid.rows, sheet.grid.lines, sheet.grid.sheet
+    cols = header.columns
+    single = {f: c[0] for f, c in cols.items() if f in FIELDS}
+    buckets = cols.get("bucket", [])
+    mapped = {j for c in cols.values() for j in c}
+    figures = {j for f, c in cols.items() if f in _FIGURES for j in c}
+    identity = mapped - figures
+    open_col = single.get("open_amount")
+    label_lines = [(kind, re.compile(p, re.IGNORECASE)) for kind, p in layout.label_lines]
+    width = max((len(r) for r in rows), default=0)
+
+    skipped: Counter = Counter()
+    skipped["title or header"] = header.top + header.height
+    decisions += _title_decisions(rows[: header.top], lines[: header.top])
+    decisions.append(_describe_header(header, lines))
+    spans = _spans(lines, sheet.lines_read)
+    extra = sum(spans[: header.top + header.height]) - header.top - header.height
+    records: list[dict] = []
+    printed: list[PrintedTotal] = []
+    block, block_start = "", 0
+
+    for i in range(header.top + header.height, len(rows)):
+        cells = list(rows[i]) + [""] * (width - len(rows[i]))
+        extra += spans[i] - 1
+        kind, label = _line_kind(cells, header, identity, figures, label_lines)
+        if kind != "data":
+            skipped[kind] += 1
+        if kind == "section header":
+            block, block_start = label, len(records)
+        elif kind in ("subtotal", "total"):
+            first = block_start if kind == "subtotal" else 0
+            figure = cells[open_col] if open_col is not None else None
+            printed.append(PrintedTotal(label, name, lines[i], figure,
+                                        tuple(range(first, len(records)))))
+            block, block_start = "", len(records)
+        elif kind == "data":
+            record = {f: cells[j] for f, j in single.items()}
+            for k, j in enumerate(buckets):
+                record[f"_bucket{k}"] = cells[j]
+            if layout.block_is_customer and block and not _shown(record.get("customer_name")):
+                record["customer_name"] = block
+            record["_line"] = lines[i]
+            record["_raw"] = _raw_line(sheet, cells, lines[i], spans[i])
+            records.append(record)
+    if extra:
+        skipped["line break inside a quoted cell"] += extra
+
+    columns = [f for f in FIELDS if f in single]
+    if layout.block_is_customer and "customer_name" not in columns:
+        columns.append("customer_name")
+    columns += [f"_bucket{k}" for k in range(len(buckets))]
+    frame = pd.DataFrame({c: pd.Series([r.get(c, "") for r in records], dtype=object)
+                          for c in columns})
+    frame["_sheet"] = name
+    frame["_line"] = pd.Series([r["_line"] for r in records], dtype=np.int64)
+    frame["_raw"] = pd.Series([r["_raw"] for r in records], dtype=object)
+    raw = RawRows(frame, sheet.lines_read, skipped, printed, decisions)
+    return BlockReport(raw, [header.labels[j] for j in buckets])
+
+
+def _spans(lines: list[int], lines_read: int) -> list[int]:
+    """Physical lines each record takes (more than one when a quoted cell holds a line break)."""
+    ends = [*lines[1:], lines_read + 1]
+    return [max(1, e - s) for s, e in zip(lines, ends, strict=True)]
+
+
+def _raw_line(sheet: _Sheet, cells: list, line: int, span: int) -> str:
+    if sheet.text_lines is not None:
+        return "\n".join(sheet.text_lines[line - 1: line - 1 + span])
+    return " | ".join(_shown(c) for c in cells).rstrip(" |")
+
+
+def _line_kind(cells: list, header: _Header, identity: set[int], figures: set[int],
+               label_lines) -> tuple[str, str]:
+    """What a line below the header is, and its label text.
+
+    A label line has its text in the first column (or in a column of no
+    field) and nothing in the columns that identify an item (type, number,
+    dates, customer); anything else is a data row, so a damaged item is
+    rejected with its reasons rather than mistaken for a heading.
+    """
+    filled = [(j, v) for j, v in enumerate(cells) if _shown(v)]
+    if not filled:
+        return "blank", ""
+    if [normalise_header(_shown(c)) for c in cells[: len(header.words)]] == header.words:
+        return "repeated header", ""
+    if all(isinstance(v, str) and v.strip().endswith("%") for _, v in filled):
+        return "percentage row", ""
+    j0, v0 = filled[0]
+    label = _shown(v0)
+    mapped = identity | figures
+    if not (isinstance(v0, str) and _LETTER.search(label) and (j0 == 0 or j0 not in mapped)):
+        return "data", ""
+    # A label merged across several cells repeats in each of them.
+    others = [j for j, v in filled[1:] if _shown(v) != label]
+    if any(j in identity for j in others):
+        return "data", ""
+    has_figures = any(j in figures for j in others)
+    if _GRAND_TOTAL.fullmatch(label):
+        return "total", label
+    if has_figures and _BLOCK_TOTAL.match(label):
+        return "subtotal", label
+    for kind, pattern in label_lines:
+        if pattern.search(label):
+            return kind, label
+    if not others:
+        return "section header", label
+    return "data", ""
+
+
+# ---------------------------------------------------------------------------
+# QuickBooks
+# ---------------------------------------------------------------------------
+
+#: QuickBooks transaction types (Online and Desktop spellings) -> xlar types.
+#: A journal entry, deposit or check posted to A/R is a debit or a credit by
+#: its sign; Desktop calls a journal entry "General Journal".
+QUICKBOOKS_DOC_TYPES = {
+    "Invoice": "invoice",
+    "Statement Charge": "debit_memo",
+    "Stmt Charge": "debit_memo",
+    "Finance Charge": "debit_memo",
+    "Credit Memo": "credit_memo",
+    "Payment": "payment",
+    "Journal Entry": "by_sign",
+    "General Journal": "by_sign",
+    "Deposit": "by_sign",
+    "Check": "by_sign",
+}
+
+QUICKBOOKS = BlockLayout(
+    report="QuickBooks A/R Aging Detail",
+    columns=(
+        ("doc_type", r"(?:transaction |trans |txn )?type"),
+        ("due_date", r"due(?: date)?"),
+        ("doc_date", r"(?:transaction |txn |invoice )?date"),
+        ("document", r"num|no|number|ref no|doc num|invoice no"),
+        ("po_number", r"po(?: #| no| number)?|customer po"),
+        ("customer_name", r"customer|name|customer (?:full |display )?name|customer job"),
+        ("terms", r"terms"),
+        ("ignore", r"aging|past due|days past due|ship date|open balance foreign"),
+        ("original_amount", r"amount|original amount"),
+        ("open_amount", r"open balance|open bal|balance|open amount"),
+        ("reference", r"memo|memo description|description"),
+        ("sales_partner", r"rep|sales rep"),
+        ("territory", r"location|location full name|class"),
+        ("currency", r"currency"),
+    ),
+    required=("doc_type", "document", "open_amount"),
+    looked_for="Type or Transaction Type, Num, Open Balance",
+    label_lines=(
+        # The run stamp Online adds under TOTAL: "Accrual Basis Monday, November 2, 2026 10:31 AM GMT-05:00".
+        ("footer", r"^(?:accrual|cash)\s+basis\b|\b\d{1,2}:\d{2}\s*[ap]m\b|\bgmt[+-]\d"),
+    ),
+)
+
+_TITLE = re.compile(r"\b(?:a/r|accounts\s+receivable)\s+aging\s+detail\b", re.IGNORECASE)
+_SECTION_TOTAL = re.compile(
+    r"""^[\s,;|\t"]*total\s+(?:for\s+)?(?:current|\d+\s*-\s*\d+|>\s*\d+|\d+\s+or\s+more)""",
+    re.IGNORECASE | re.MULTILINE)
+
+
+def sniff(head: str) -> bool:
+    """The report's name in the titles, or (a Desktop CSV without titles) an
+    Open Balance header with a bucket total such as "Total 1 - 30"."""
+    if _TITLE.search(head):
+        return True
+    return "open balance" in head.lower() and bool(_SECTION_TOTAL.search(head))
+
+
+def read(path: str | Path, options: ImportOptions = ImportOptions(),
+         progress: Progress = no_progress, display: str | None = None) -> ImportResult:
+    """Read a QuickBooks A/R Aging Detail export (CSV, XLSX, XLS)."""
+    display = display or Path(path).name
+    progress(0, 0, f"reading {display}")
+    raw = read_block_report(path, QUICKBOOKS, display).raw
+    raw = _name_unnumbered(raw)
+    progress(raw.lines_read, raw.lines_read, f"typing {len(raw.frame)} rows")
+    options = options._replace(doc_types={**QUICKBOOKS_DOC_TYPES, **options.doc_types})
+    return finish_import(raw, display, "quickbooks", options)
+
+
+def _name_unnumbered(raw: RawRows) -> RawRows:
+    """Give a row without a Num a name from its type and date ("Payment 10/30/2026").
+
+    QuickBooks leaves Num empty on a payment or journal entry entered without
+    a reference number; rejecting those would drop unapplied cash from the
+    ledger.  The type and date name the row the way a specialist finds it in
+    QuickBooks, and stay the same from one export to the next.
+    """
+    f = raw.frame
+    if "document" not in f.columns or "doc_type" not in f.columns or f.empty:
+        return raw
+    doc = f["document"].map(_shown)
+    kind = f["doc_type"].map(_shown)
+    date = f["doc_date"].map(_shown) if "doc_date" in f.columns else pd.Series("", index=f.index)
+    todo = (doc == "") & (kind != "")
+    if not todo.any():
+        return raw
+    f = f.copy()
+    f.loc[todo, "document"] = (kind[todo] + " " + date[todo]).str.strip()
+    example = f.loc[todo, "document"].iloc[0]
+    decisions = [*raw.decisions,
+                 f"{int(todo.sum())} rows have no Num (QuickBooks leaves it empty on payments and "
+                 f"journal entries without a reference number): they are named by type and date, "
+                 f"e.g. {example!r}"]
+    return raw._replace(frame=f, decisions=decisions)

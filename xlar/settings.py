@@ -1,0 +1,107 @@
+"""Workbench settings: what a specialist sets once on the Settings sheet.
+
+Settings live in the workbench itself (sheet ``Settings``, a two-column table
+Setting / Value), so the ribbon, the CLI and a nightly job read the same
+values.  The CLI's options override them for one run.  Each setting has a
+default and a one-line meaning, shown beside it on the sheet.
+
+Passwords never live here: SMTP and database passwords come from the
+environment (see the README).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import NamedTuple
+
+import pandas as pd
+
+from xlar.aging import AgingError, Buckets, make_buckets
+
+__all__ = ["Settings", "SETTING_HELP", "SettingsError", "settings_from_table", "settings_rows"]
+
+
+class SettingsError(ValueError):
+    """A setting with a value xlar cannot use; the message names the setting."""
+
+
+class Settings(NamedTuple):
+    """Attributes are the setting names on the sheet (see :data:`SETTING_HELP`)."""
+
+    as_of: dt.date | None = None
+    source_file: str = ""
+    layout: str = "auto"
+    mapping_file: str = ""
+    customers_file: str = ""
+    bucket_edges: str = "0,30,60,90,120"
+    aging_basis: str = "due"
+    currency: str = "USD"
+    user_name: str = ""
+
+    def buckets(self) -> Buckets:
+        try:
+            return make_buckets(self.bucket_edges, self.aging_basis)
+        except AgingError as e:
+            raise SettingsError(f"Settings: {e}") from None
+
+    def as_of_or_today(self) -> dt.date:
+        return self.as_of or dt.date.today()
+
+    def resolve(self, base: Path, name: str) -> Path | None:
+        """A file setting as a path; relative paths are relative to the workbench."""
+        value = getattr(self, name)
+        if not value:
+            return None
+        p = Path(value).expanduser()
+        return p if p.is_absolute() else (base / p)
+
+
+SETTING_HELP = {
+    "as_of": "Aging date (blank = today)",
+    "source_file": "ERP open-items export to refresh from (path; relative to this workbook)",
+    "layout": "auto, generic, sap_fbl5n, dynamics_gp, quickbooks or xero",
+    "mapping_file": "Optional column mapping (TOML) for the generic layout",
+    "customers_file": "Optional customer master (CSV/XLSX): language, e-mail, credit limit",
+    "bucket_edges": "Upper edges of the aging buckets in days, e.g. 0,30,60,90,120",
+    "aging_basis": "due (days past due date) or document (days since document date)",
+    "currency": "Currency of exports that have no currency column",
+    "user_name": "Your name for the activity log (blank = your login name)",
+}
+
+
+def settings_from_table(table: pd.DataFrame | dict | None) -> Settings:
+    """Settings from the sheet's rows (Setting, Value) or a dict; unknown rows are ignored
+    so that a newer workbench still opens with an older xlar."""
+    if table is None:
+        return Settings()
+    if isinstance(table, pd.DataFrame):
+        if table.empty:
+            return Settings()
+        values = dict(zip(table.iloc[:, 0].astype(str).str.strip(), table.iloc[:, 1], strict=True))
+    else:
+        values = dict(table)
+    out = {}
+    for name in Settings._fields:
+        v = values.get(name)
+        if v is None or (isinstance(v, float) and pd.isna(v)) or (isinstance(v, str) and not v.strip()):
+            continue
+        if name == "as_of":
+            try:
+                out[name] = pd.Timestamp(v).date()
+            except (ValueError, TypeError):
+                raise SettingsError(f"Settings: as_of {v!r} is not a date (use YYYY-MM-DD)") from None
+        else:
+            out[name] = str(v).strip()
+    s = Settings(**out)
+    s.buckets()  # fail early, with the setting's name, on bad edges
+    return s
+
+
+def settings_rows(s: Settings) -> pd.DataFrame:
+    """The rows the Settings sheet shows: Setting, Value, Meaning."""
+    return pd.DataFrame({
+        "Setting": list(Settings._fields),
+        "Value": [getattr(s, f) if getattr(s, f) is not None else "" for f in Settings._fields],
+        "Meaning": [SETTING_HELP[f] for f in Settings._fields],
+    })

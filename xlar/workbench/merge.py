@@ -1,0 +1,180 @@
+"""Keeping what the user typed across a refresh.  Pure functions, no I/O.
+
+A table xlar writes has columns it owns (declared in :mod:`layout`) and may
+have columns the user added: notes, a follow-up date, a formula.  On refresh
+the user's cells stay with their row's key (the document), wherever the row
+moves.  A row whose key is no longer in the export goes to the closed list
+with everything typed beside it, instead of vanishing.
+
+A user cell is a :class:`UserCell`: its value and, when it was a formula,
+the formula and the row it was on, so that it can be moved to its new row
+(``=K5*2`` on row 5 becomes ``=K9*2`` on row 9, as Excel would do).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import pandas as pd
+
+__all__ = ["UserCell", "TableRead", "CarriedColumns", "carry_user_columns", "merge_closed",
+           "user_columns_of"]
+
+
+class UserCell(NamedTuple):
+    """One cell of a user column.
+
+    Attributes:
+      value: the cell's value as last calculated/saved (None when empty or
+        when a formula was never calculated).
+      formula: the formula text (``=...``) or None for a constant.
+      row: the sheet row the cell was on (to move relative references).
+    """
+
+    value: object
+    formula: str | None = None
+    row: int = 0
+
+    @property
+    def empty(self) -> bool:
+        return self.formula is None and (self.value is None or self.value == "")
+
+
+class TableRead(NamedTuple):
+    """A table as found in an existing workbook.
+
+    Attributes:
+      frame: one column per header, cell values (formulas as UserCell in
+        user columns; owned columns as plain values).
+      header_row: sheet row of the header (rows below count from it).
+    """
+
+    frame: pd.DataFrame
+    header_row: int = 1
+
+
+class CarriedColumns(NamedTuple):
+    """User columns to write beside the new rows, and the rows that left.
+
+    Attributes:
+      columns: user column headers, in the order the user had them.
+      cells: one list of UserCell per new row (aligned with the new keys).
+      leaving: previous rows (whole, owned and user columns) whose key is
+        not among the new keys.
+    """
+
+    columns: list[str]
+    cells: list[list[UserCell]]
+    leaving: pd.DataFrame
+
+
+def user_columns_of(frame: pd.DataFrame, owned: list[str]) -> list[str]:
+    """Headers in *frame* that xlar does not own, in sheet order."""
+    owned_set = {h.strip().lower() for h in owned}
+    return [c for c in frame.columns if str(c).strip().lower() not in owned_set]
+
+
+def _has_content(row: pd.Series, columns: list[str]) -> bool:
+    for c in columns:
+        v = row[c]
+        if isinstance(v, UserCell):
+            if not v.empty:
+                return True
+        elif v is not None and v == v and v != "":
+            return True
+    return False
+
+
+def carry_user_columns(new_keys: pd.Series, previous: pd.DataFrame | None, owned: list[str],
+                       key: str) -> CarriedColumns:
+    """Attach the previous table's user columns to the new rows by key.
+
+    * a key present before and now keeps its user cells;
+    * a new key gets empty cells, except in a *calculated column* (a user
+      column whose formulas all agree, as Excel fills it down a Table):
+      there it gets the same formula;
+    * a previous row whose key is gone, or that has no key but has content,
+      is returned in ``leaving``; rows repeating a key after the first also
+      leave, so nothing typed is dropped.
+    """
+    if previous is None or previous.empty or key not in previous.columns:
+        return CarriedColumns([], [[] for _ in range(len(new_keys))], _empty_like(previous))
+    user = user_columns_of(previous, owned)
+    prev = previous.copy()
+    prev_keys = prev[key].map(lambda v: "" if v is None or v != v else str(v).strip())
+    first = ~prev_keys.duplicated(keep="first") & (prev_keys != "")
+    by_key = {k: i for i, k in zip(prev.index[first], prev_keys[first], strict=True)}
+    wanted = set(new_keys.astype(str))
+    calculated = {c: _calculated_formula(prev[c]) for c in user}
+
+    cells = []
+    for k in new_keys.astype(str):
+        i = by_key.get(k)
+        if i is None:
+            cells.append([calculated[c] or UserCell(None) for c in user])
+        else:
+            cells.append([_as_cell(prev.at[i, c]) for c in user])
+
+    gone = ~prev_keys.isin(wanted) | ~first
+    leaving = prev[gone]
+    # A keyless, empty row (the blank row at the foot of a Table) is no loss.
+    content_cols = [c for c in prev.columns]
+    leaving = leaving[[_has_content(r, content_cols) for _, r in leaving.iterrows()]]
+    return CarriedColumns(user, cells, leaving.reset_index(drop=True))
+
+
+def _as_cell(v) -> UserCell:
+    if isinstance(v, UserCell):
+        return v
+    if v is None or (isinstance(v, float) and v != v):
+        return UserCell(None)
+    return UserCell(v)
+
+
+def _calculated_formula(column: pd.Series) -> UserCell | None:
+    """The column's formula when every non-empty cell holds the same moved formula."""
+    from openpyxl.formula.translate import Translator
+
+    seen = None
+    for v in column:
+        if not isinstance(v, UserCell) or v.empty:
+            continue
+        if v.formula is None:
+            return None
+        # Bring every formula to row 1 to compare them.
+        here = Translator(v.formula, origin=f"A{v.row}").translate_formula("A1") if v.row else v.formula
+        if seen is None:
+            seen = here
+        elif here != seen:
+            return None
+    return UserCell(None, seen, 1) if seen else None
+
+
+def _empty_like(previous: pd.DataFrame | None) -> pd.DataFrame:
+    return pd.DataFrame(columns=list(previous.columns) if previous is not None else [])
+
+
+def merge_closed(previous_closed: pd.DataFrame | None, leaving: pd.DataFrame,
+                 reopened_keys: set[str], key: str) -> pd.DataFrame:
+    """The closed list after a refresh: what was there, plus what left now,
+    minus items that are open again (their cells came back to Open Items).
+
+    Newest first.  Columns are the union of both frames' columns.
+    """
+    frames = [f for f in (leaving, previous_closed) if f is not None and len(f)]
+    if not frames:
+        return pd.DataFrame(columns=list(leaving.columns))
+    out = pd.concat(frames, ignore_index=True, sort=False)
+    if key in out.columns:
+        keys = out[key].map(lambda v: "" if v is None or v != v else str(v))
+        out = out[~keys.isin(reopened_keys) | (keys == "")]
+    return out.reset_index(drop=True)
+
+
+def reopened(previous_closed: pd.DataFrame | None, new_keys: pd.Series, key: str,
+             owned: list[str]) -> pd.DataFrame:
+    """Closed rows whose key is open again: their user cells go back to Open Items."""
+    if previous_closed is None or previous_closed.empty or key not in previous_closed.columns:
+        return pd.DataFrame()
+    keys = previous_closed[key].map(lambda v: "" if v is None or v != v else str(v))
+    return previous_closed[keys.isin(set(new_keys.astype(str)))]

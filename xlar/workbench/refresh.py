@@ -1,0 +1,419 @@
+"""Refresh the AR workbench: import the export, age it, rewrite the workbook.
+
+:func:`build_workbench` is the pure part: import result + what the workbook
+held before -> everything the workbook should hold now.  :func:`refresh`
+wraps it with reading the old workbook and saving the new one atomically.
+
+What a refresh promises the specialist:
+
+* every sheet xlar owns is rebuilt from the export, aged at the as-of date;
+* columns the user added to Open Items keep their cells beside the same
+  documents, formulas moved with their rows;
+* items that left the export move to *Closed Since Last Refresh* with
+  what was typed beside them; an item that reappears gets its cells back;
+* the Customers sheet keeps what the user maintained there (language,
+  e-mail, credit limit) unless a customer master file overrides it;
+* other sheets are left alone; the Run Log gains this run's lines.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from xlar import __version__
+from xlar.aging import (
+    Buckets,
+    age_open_items,
+    aging_totals,
+    open_items_at,
+    summarize_aging,
+)
+from xlar.imports import read_open_items
+from xlar.imports.common import Control, ImportResult
+from xlar.model import DOC_TYPE_LABELS, customers_from_items, overlay_customers
+from xlar.money import format_money
+from xlar.progress import Progress, no_progress
+from xlar.settings import Settings, settings_from_table, settings_rows
+from xlar.workbench.layout import (
+    CLOSED_ITEMS,
+    CUSTOMERS,
+    OPEN_ITEMS,
+    REJECTED,
+    RUN_LOG,
+    SETTINGS,
+    SHEET_ORDER,
+    aging_by_customer,
+    aging_by_partner,
+)
+from xlar.workbench.merge import (
+    CarriedColumns,
+    UserCell,
+    carry_user_columns,
+    merge_closed,
+    reopened,
+    user_columns_of,
+)
+
+__all__ = ["Workbench", "Previous", "build_workbench", "refresh", "RefreshResult",
+           "RefreshError", "run_log_rows"]
+
+
+class RefreshError(ValueError):
+    """A refresh that cannot start (no source file, bad settings): a plain sentence."""
+
+
+class Previous(NamedTuple):
+    """What an existing workbench held, as read before a refresh (None when new)."""
+
+    open_items: pd.DataFrame | None = None
+    closed: pd.DataFrame | None = None
+    customers: pd.DataFrame | None = None
+    run_log: pd.DataFrame | None = None
+    settings: pd.DataFrame | None = None
+
+
+class Workbench(NamedTuple):
+    """Everything a refreshed workbench shows, ready to write.
+
+    Attributes:
+      settings, as_of, buckets: how it was made.
+      items: aged open items with display columns (doc_type_label, source).
+      carried: the user's columns for the items, and the rows that left.
+      closed: the closed list (engine columns + user columns, newest first).
+      by_customer, by_partner, totals: aging summaries (cents).
+      customers: customer master as the workbench will show it.
+      rejections: rejected rows of this import.
+      run_log: previous log rows plus this run's.
+      control: the import's control record.
+    """
+
+    settings: Settings
+    as_of: dt.date
+    buckets: Buckets
+    items: pd.DataFrame
+    carried: CarriedColumns
+    closed: pd.DataFrame
+    by_customer: pd.DataFrame
+    by_partner: pd.DataFrame
+    totals: pd.DataFrame
+    customers: pd.DataFrame
+    rejections: pd.DataFrame
+    run_log: pd.DataFrame
+    control: Control
+
+
+def _display_items(aged: pd.DataFrame) -> pd.DataFrame:
+    out = aged.copy()
+    out["doc_type_label"] = out["doc_type"].map(DOC_TYPE_LABELS)
+    sheet = out["source_sheet"].where(out["source_sheet"] == "", "!" + out["source_sheet"])
+    out["source"] = out["source_file"] + sheet + ":" + out["source_line"].astype(str)
+    out["bucket"] = out["bucket"].astype(str)
+    # Same order every time: by customer, then due date, then document.
+    return out.sort_values(["customer_id", "due_date", "document", "item_key"],
+                           kind="stable").reset_index(drop=True)
+
+
+def _owned_headers(layout) -> list[str]:
+    return [c.header for c in layout.columns]
+
+
+#: Customer fields a specialist maintains on the Customers sheet; a refresh
+#: keeps them.  The rest (name, partner, terms ...) follow the export.
+USER_MAINTAINED = ["language", "email", "address", "credit_limit_cents", "tax_exempt_cert",
+                   "tax_exempt_expiry"]
+
+
+def _customers(items: pd.DataFrame, previous: Previous, master: pd.DataFrame | None) -> pd.DataFrame:
+    """Customers from the items, then what the user typed on the sheet, then a master file."""
+    out = customers_from_items(items)
+    if previous.customers is not None and len(previous.customers):
+        by_header = {c.header: c.field for c in CUSTOMERS.columns}
+        prev = previous.customers.rename(columns=by_header)
+        prev = prev[[c for c in prev.columns if c in by_header.values()]].copy()
+        if "credit_limit_cents" in prev:
+            prev["credit_limit_cents"] = _units_to_cents(prev["credit_limit_cents"],
+                                                         prev.get("currency"))
+        prev["customer_id"] = prev["customer_id"].map(lambda v: "" if v is None else str(v))
+        out = overlay_customers(out, prev[prev["customer_id"] != ""], USER_MAINTAINED)
+    return overlay_customers(out, master)
+
+
+def _units_to_cents(values: pd.Series, currency: pd.Series | None) -> pd.Series:
+    from xlar.money import minor_digits, parse_amount
+
+    out = []
+    curs = currency if currency is not None else pd.Series(["USD"] * len(values))
+    for v, c in zip(values, curs, strict=True):
+        cents, _ = parse_amount(v, ".", minor_digits(c) if isinstance(c, str) and c else 2)
+        out.append(cents or 0)
+    return pd.Series(out, index=values.index, dtype=np.int64)
+
+
+def run_log_rows(action: str, as_of: dt.date, source: str, messages: list[tuple[str, str]],
+                 user: str, now: dt.datetime | None = None) -> pd.DataFrame:
+    now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+    return pd.DataFrame({
+        "run_at": [now] * len(messages), "user": user, "version": __version__, "action": action,
+        "as_of": pd.Timestamp(as_of), "source": source,
+        "kind": [k for k, _ in messages], "message": [m for _, m in messages],
+    })
+
+
+def _import_messages(result: ImportResult, history: bool, open_count: int) -> list[tuple[str, str]]:
+    c = result.control
+    msgs = [("import", c.summary().splitlines()[0])]
+    msgs += [("decision", d) for d in c.decisions]
+    for cur, cents in sorted(c.totals_read.items()):
+        msgs.append(("control", f"open amount read ({cur}): {format_money(cents, cur)}"))
+    if not c.checks:
+        msgs.append(("control", "the file prints no totals to check against"))
+    for chk in c.checks:
+        msgs.append(("control" if chk.ok else "warning", chk.describe()))
+    if not c.lines_accounted:
+        msgs.append(("warning", "lines not accounted for: please report this to the xlar team"))
+    if c.rejected:
+        msgs.append(("warning", f"{c.rejected} rows rejected: see the Rejected Rows sheet"))
+    if history:
+        msgs.append(("decision", f"the export is a history with settled dates: {open_count} "
+                                 "items were open at the as-of date"))
+    return msgs
+
+
+def build_workbench(result: ImportResult, settings: Settings, as_of: dt.date,
+                    previous: Previous, master: pd.DataFrame | None = None,
+                    user: str = "", source_name: str = "") -> Workbench:
+    """Everything the refreshed workbench shows.  Pure: no file is touched."""
+    buckets = settings.buckets()
+    items = result.items
+    history = bool(items["settled_date"].notna().any())
+    if history:
+        items = open_items_at(items, as_of)
+    aged = age_open_items(items, as_of, buckets)
+    display = _display_items(aged)
+
+    owned = _owned_headers(OPEN_ITEMS)
+    prev_open = previous.open_items
+    back = reopened(previous.closed, display["item_key"], OPEN_ITEMS.key, owned)
+    if len(back):
+        back = back.drop(columns=[c for c in back.columns if c == CLOSED_ITEMS.columns[0].header])
+        prev_open = pd.concat([f for f in (prev_open, back) if f is not None], ignore_index=True,
+                              sort=False)
+    carried = carry_user_columns(display["item_key"], prev_open, owned, OPEN_ITEMS.key)
+    leaving = carried.leaving.copy()
+    if len(leaving):
+        leaving.insert(0, CLOSED_ITEMS.columns[0].header, pd.Timestamp(as_of))
+    closed = merge_closed(previous.closed, leaving, set(back[OPEN_ITEMS.key].astype(str))
+                          if len(back) else set(), OPEN_ITEMS.key)
+
+    by_customer = summarize_aging(aged, "customer_id",
+                                  ["customer_name", "sales_partner", "collector"])
+    by_partner = summarize_aging(aged, "sales_partner")
+    totals = aging_totals(aged) if len(aged) else aging_totals(aged.assign())
+    customers = _customers(result.items, previous, master)
+
+    messages = _import_messages(result, history, len(items))
+    messages.append(("refresh", f"aged {len(aged)} items of {aged['customer_id'].nunique()} "
+                                f"customers at {as_of:%Y-%m-%d}; {len(leaving)} closed since the "
+                                f"last refresh; {len(back)} reopened"))
+    for _, t in totals.iterrows():
+        messages.append(("refresh", f"balance {format_money(int(t['balance_cents']), t['currency'])}"
+                                    f", past due {format_money(int(t['past_due_cents']), t['currency'])}"))
+    log = run_log_rows("refresh", as_of, source_name or result.control.file, messages,
+                       user or _user_name(settings))
+    if previous.run_log is not None and len(previous.run_log):
+        by_header = {c.header: c.field for c in RUN_LOG.columns}
+        prev_log = previous.run_log.rename(columns=by_header)
+        log = pd.concat([prev_log[[c for c in log.columns if c in prev_log.columns]], log],
+                        ignore_index=True)
+    return Workbench(settings, as_of, buckets, display, carried, closed, by_customer, by_partner,
+                     totals, customers, result.rejections, log, result.control)
+
+
+def _user_name(settings: Settings) -> str:
+    if settings.user_name:
+        return settings.user_name
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name in some containers and services
+        return "unknown"
+
+
+# ---------------------------------------------------------------------------
+# File edge
+# ---------------------------------------------------------------------------
+
+
+class RefreshResult(NamedTuple):
+    path: Path
+    workbench: Workbench
+
+
+def read_previous(wb, path: Path) -> Previous:
+    """Read the tables a refresh builds on from an open workbook."""
+    from xlar.workbench.xlsx import read_table
+
+    if not path.exists():
+        return Previous()
+    values = _cached_values(path, wb)
+
+    def table(layout, owned=None):
+        t = read_table(wb, layout.table, values.get(layout.sheet), owned)
+        return t.frame if t is not None else None
+
+    return Previous(
+        open_items=table(OPEN_ITEMS, _owned_headers(OPEN_ITEMS)),
+        closed=table(CLOSED_ITEMS, [CLOSED_ITEMS.columns[0].header]),
+        customers=table(CUSTOMERS),
+        run_log=table(RUN_LOG),
+        settings=table(SETTINGS),
+    )
+
+
+def _cached_values(path: Path, wb) -> dict[str, dict[tuple[int, int], object]]:
+    """Last calculated values of formula cells in the user's columns, by sheet.
+
+    openpyxl gives formulas, not their results; the results (saved by Excel
+    or LibreOffice) are read with calamine, only where a formula exists, so a
+    formula's last value survives when its row moves to the closed list.
+    """
+    wanted: dict[str, list[tuple[int, int]]] = {}
+    for layout in (OPEN_ITEMS, CLOSED_ITEMS):
+        if layout.sheet in wb.sheetnames:
+            ws = wb[layout.sheet]
+            cells = [(c.row, c.column) for row in ws.iter_rows() for c in row if c.data_type == "f"]
+            if cells:
+                wanted[layout.sheet] = cells
+    if not wanted:
+        return {}
+    import python_calamine as pc
+
+    out: dict[str, dict[tuple[int, int], object]] = {}
+    try:
+        book = pc.CalamineWorkbook.from_path(str(path))
+        for sheet, cells in wanted.items():
+            grid = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+            out[sheet] = {}
+            for r, c in cells:
+                if r - 1 < len(grid) and c - 1 < len(grid[r - 1]):
+                    v = grid[r - 1][c - 1]
+                    out[sheet][(r, c)] = None if v == "" else v
+    except Exception:  # values are a nicety; the formulas themselves are kept regardless
+        return {}
+    return out
+
+
+def write_workbench(wb, w: Workbench, source_name: str) -> None:
+    """Write every owned sheet of *w* into the openpyxl workbook *wb*."""
+    from xlar.workbench.summary import write_summary
+    from xlar.workbench.xlsx import write_table
+
+    def position(sheet: str) -> int:
+        # New sheets go where SHEET_ORDER puts them relative to existing ones.
+        existing = wb.sheetnames
+        before = [s for s in SHEET_ORDER[: SHEET_ORDER.index(sheet)] if s in existing]
+        return (existing.index(before[-1]) + 1) if before else 0
+
+    write_summary(wb, w.totals, w.buckets, w.as_of, source_name, position("Summary"))
+    write_table(wb, OPEN_ITEMS, w.items, w.carried.columns, w.carried.cells,
+                index=position(OPEN_ITEMS.sheet))
+    labels = w.buckets.labels
+    write_table(wb, aging_by_customer(labels), w.by_customer, index=position("Aging by Customer"))
+    write_table(wb, aging_by_partner(labels), w.by_partner,
+                index=position("Aging by Sales Partner"))
+    write_table(wb, CUSTOMERS, w.customers, index=position(CUSTOMERS.sheet))
+    closed_fields = _closed_frame(w.closed)
+    write_table(wb, CLOSED_ITEMS, closed_fields[0], extra_columns=closed_fields[1],
+                index=position(CLOSED_ITEMS.sheet))
+    write_table(wb, REJECTED, w.rejections, index=position(REJECTED.sheet))
+    write_table(wb, RUN_LOG, w.run_log, index=position(RUN_LOG.sheet))
+    write_table(wb, SETTINGS, settings_rows(w.settings), index=position(SETTINGS.sheet))
+    wb.active = wb.sheetnames.index("Summary")
+
+
+def _closed_frame(closed: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Closed rows (as read from sheets: headers, values in units) back to engine
+    fields for the owned columns, and the user columns beside them."""
+    from xlar.money import minor_digits
+
+    fields = {c.header: c for c in CLOSED_ITEMS.columns}
+    n = len(closed)
+    out = pd.DataFrame(index=range(n))
+    for header, col in fields.items():
+        vals = closed[header] if header in closed.columns else pd.Series([None] * n)
+        vals = vals.map(lambda v: v.value if isinstance(v, UserCell) else v).reset_index(drop=True)
+        if col.kind == "money":
+            cur = closed["Currency"].reset_index(drop=True) if "Currency" in closed else None
+            out[col.field] = [
+                0 if v is None or v == "" or v != v else
+                int(round(float(v) * 10 ** minor_digits(str(cur[i]) if cur is not None else "USD")))
+                for i, v in enumerate(vals)]
+        elif col.kind == "bool":
+            out[col.field] = vals.map(lambda v: str(v).strip().lower() in ("yes", "true", "1"))
+        elif col.kind in ("date", "datetime"):
+            out[col.field] = pd.to_datetime(vals, errors="coerce")
+        elif col.kind == "int":
+            out[col.field] = vals.map(lambda v: None if v is None or v == "" or v != v else int(v))
+        else:
+            out[col.field] = vals.map(lambda v: "" if v is None or v != v else str(v))
+    user = user_columns_of(closed, list(fields)) if n else []
+    return out, closed[user].reset_index(drop=True)
+
+
+def refresh(path: str | Path, source: str | Path | None = None, as_of=None,
+            layout: str | None = None, mapping=None, customers: str | Path | None = None,
+            edges: str | None = None, basis: str | None = None,
+            progress: Progress = no_progress, user: str = "") -> RefreshResult:
+    """Refresh (or create) the workbench at *path* from an ERP export.
+
+    Arguments left None come from the workbench's Settings sheet; what is
+    given here is written back to it, so the next one-click refresh (ribbon
+    or ``xlar refresh WORKBOOK``) repeats this one.
+    """
+    from xlar.imports.customers import read_customers
+    from xlar.workbench.xlsx import open_workbook, save_atomic
+
+    path = Path(path)
+    progress(0, 5, f"opening {path.name}")
+    wb = open_workbook(path)
+    previous = read_previous(wb, path)
+    settings = settings_from_table(previous.settings)
+    overrides = {k: v for k, v in {
+        "source_file": str(source) if source else None, "layout": layout,
+        "mapping_file": str(mapping) if isinstance(mapping, (str, Path)) else None,
+        "customers_file": str(customers) if customers else None,
+        "bucket_edges": edges, "aging_basis": basis,
+        "as_of": pd.Timestamp(as_of).date() if as_of else None}.items() if v is not None}
+    settings = settings._replace(**overrides)
+    settings.buckets()
+    base = path.parent
+    src = settings.resolve(base, "source_file")
+    if src is None:
+        raise RefreshError("no source file: give one with --source, or set source_file on the "
+                           "Settings sheet")
+    progress(1, 5, f"importing {src.name}")
+    mapping_arg = mapping if mapping is not None and not isinstance(mapping, (str, Path)) else \
+        settings.resolve(base, "mapping_file")
+    result = read_open_items(src, settings.layout or "auto", mapping_arg, progress)
+    master = None
+    cust_path = settings.resolve(base, "customers_file")
+    if cust_path is not None:
+        cres = read_customers(cust_path, settings.currency)
+        master = cres.customers
+        if len(cres.rejections):
+            result = result._replace(rejections=pd.concat([result.rejections, cres.rejections],
+                                                          ignore_index=True))
+    as_of_date = settings.as_of_or_today()
+    progress(2, 5, "aging")
+    w = build_workbench(result, settings, as_of_date, previous, master, user, src.name)
+    progress(3, 5, f"writing {path.name}")
+    write_workbench(wb, w, src.name)
+    progress(4, 5, "saving")
+    save_atomic(wb, path)
+    progress(5, 5, "done")
+    return RefreshResult(path, w)
