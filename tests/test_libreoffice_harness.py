@@ -14,6 +14,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import time
 import zipfile
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -64,6 +65,8 @@ def open_items_workbook(path: Path) -> Path:
     table = Table(displayName="OpenItems", ref=f"A1:D{len(OPEN_ITEMS) + 1}")
     table.tableStyleInfo = TableStyleInfo(name="TableStyleMedium2", showRowStripes=True)
     ws.add_table(table)
+    for column, width in zip("ABCDFG", (26, 12, 14, 8, 8, 12), strict=True):
+        ws.column_dimensions[column].width = width
     ws["F2"], ws["G2"] = "1-30", '=SUMIFS(OpenItems[Open Amount],OpenItems[Bucket],"1-30")'
     ws["F3"], ws["G3"] = "31-60", '=SUMIFS(OpenItems[Open Amount],OpenItems[Bucket],"31-60")'
     ws["F4"], ws["G4"] = "Total", "=SUM(OpenItems[Open Amount])"
@@ -108,6 +111,22 @@ def pdftotext():
                               capture_output=True, text=True).stdout
 
     return read
+
+
+def living_processes_in_group(pgid: int) -> list[str]:
+    """Processes of a process group that are not zombies.  (LibreOffice's gpgme spawns
+    gpgconf/gpg double-forked; where PID 1 is slow to reap, they linger as zombies.)"""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        name, rest = text[text.index("(") + 1:text.rindex(")")], text[text.rindex(")") + 2:]
+        state, _ppid, group = rest.split()[:3]
+        if int(group) == pgid and state != "Z":
+            found.append(f"{stat.parent.name} {name} {state}")
+    return found
 
 
 def no_lock_files(directory: Path) -> None:
@@ -393,14 +412,16 @@ def test_second_instance_does_not_collide_and_recovers_from_a_crash(libreoffice,
         assert cents(lo.cell_at(other.recalculated(book)["Aging"], "G2")) == 2150_39
 
         first_pid = other.pid
-        os.killpg(first_pid, signal.SIGKILL)          # soffice "crashes"
+        os.killpg(first_pid, signal.SIGKILL)          # soffice "crashes" between calls
+        deadline = time.monotonic() + 10
+        while other.alive and time.monotonic() < deadline:
+            time.sleep(0.01)
         assert cents(lo.cell_at(other.recalculated(book)["Aging"], "G3")) == 375_55
         assert other.starts == 2 and other.pid != first_pid
         assert not profile_dir.exists(), "the dead office's profile was not removed"
         last = other.pid
     assert not other.alive
-    with pytest.raises(ProcessLookupError):
-        os.killpg(last, 0)                            # its whole process group is gone
+    assert living_processes_in_group(last) == [], "soffice left processes behind"
     # the shared office never noticed
     assert cents(lo.cell_at(libreoffice.recalculated(book)["Aging"], "G4")) == 2525_94
 
@@ -411,7 +432,7 @@ def test_uno_import_leaves_no_debian_packages_on_sys_path(libreoffice):
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="already not root: the other tests prove it")
-def test_works_for_a_user_other_than_root(tmp_path):
+def test_works_for_a_user_other_than_root(libreoffice, tmp_path):
     """Root runs the harness as 'nobody' (with Debian's python3, stdlib + uno only)."""
     runuser, python = shutil.which("runuser"), "/usr/bin/python3"
     if runuser is None or not os.path.exists(python):

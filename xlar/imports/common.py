@@ -316,9 +316,9 @@ def finish_import(raw: RawRows, file: str, layout: str, options: ImportOptions) 
             reasons.setdefault(int(i), []).append(
                 message if isinstance(message, str) else message(int(i)))
 
-    if has("_reject"):
-        found = text_column(f["_reject"])
-        flag(found != "", lambda i: found.iat[i])
+    if has("_reject"):  # the reader already knows the row is broken
+        pre = text_column(f["_reject"])
+        flag((pre != "").to_numpy(), lambda i: pre.iat[i])
 
     out = pd.DataFrame(index=range(n))
     for name in _TEXT_FIELDS:

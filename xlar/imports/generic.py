@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import re
+import warnings
 from collections import Counter
 from pathlib import Path
 
@@ -155,28 +156,30 @@ def _from_csv(p: Path, m: ColumnMapping | None, display: str):
         decisions.append(f"fields are separated by {names[delimiter]}s")
     decisions.append(_describe(found, labels, m.source if m and m.columns else "auto"))
     skip = header_line - 1 + nhdr
-    total_lines = text.count("\n") + (0 if text.endswith("\n") or not text else 1)
-    total_lines = len(text.splitlines()) if "\r" in text else total_lines
+    total_lines = len(text.splitlines())
     frame, line_numbers = None, None
     try:
-        frame = pd.read_csv(
-            io.StringIO(text), sep=delimiter, header=None, skiprows=skip, dtype=str,
-            keep_default_na=False, na_filter=False, skip_blank_lines=False, engine="c",
-            names=range(len(labels)), index_col=False, quoting=0,
-        )
+        with warnings.catch_warnings():
+            # pandas *drops* the surplus cells of a too-long first row and
+            # only warns; here that is an error, so the careful path runs.
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            frame = pd.read_csv(
+                io.StringIO(text), sep=delimiter, header=None, skiprows=skip, dtype=str,
+                keep_default_na=False, na_filter=False, skip_blank_lines=False, engine="c",
+                names=range(len(labels)), index_col=False, quoting=0,
+            )
         line_numbers = np.arange(skip + 1, skip + 1 + len(frame), dtype=np.int64)
         if skip + len(frame) != total_lines:
             frame = None  # quoted line breaks: row n is not line n; take the careful path
-    except (pd.errors.ParserError, ValueError):
+    except (pd.errors.ParserError, pd.errors.ParserWarning, ValueError):
         frame = None
     if frame is None:
         grid = text_grid(text, display, delimiter)
-        body = grid.rows[skip:]
+        first = next((i for i, ln in enumerate(grid.lines) if ln > skip), len(grid.lines))
+        body = grid.rows[first:]
         width = max([len(labels), *(len(x) for x in body)])
         frame = pd.DataFrame([x + [""] * (width - len(x)) for x in body], dtype=object)
-        line_numbers = np.asarray(grid.lines[skip:], dtype=np.int64)
-        total_lines = grid.lines[-1] if grid.lines else 0
-        total_lines = max(total_lines, len(text.splitlines()))
+        line_numbers = np.asarray(grid.lines[first:], dtype=np.int64)
     raw = _classify(frame, line_numbers, found, labels, "", total_lines, skip, decisions)
     return raw, m or ColumnMapping({}, source="auto")
 
@@ -242,10 +245,18 @@ def _classify(frame: pd.DataFrame, line_numbers: np.ndarray, found: dict[str, in
             start = hi
 
     out = pd.DataFrame({field: frame.iloc[data, col].to_numpy() for field, col in found.items()})
+    if frame.shape[1] > len(labels):
+        # More cells than headers: a separator inside an unquoted value has
+        # shifted the row, so no cell of it can be trusted.
+        extra = frame.iloc[data, len(labels):].map(_cell).ne("").any(axis=1).to_numpy()
+        out["_reject"] = np.where(extra, f"has more fields than the {len(labels)} columns of the "
+                                         "header (a separator inside an unquoted value?)", "")
     out["_sheet"] = sheet
     out["_line"] = line_numbers[data]
     lines_seen = lines_above + n
     if lines_read > lines_seen:
-        skipped["blank"] += lines_read - lines_seen  # trailing empty lines of a text file
+        # Records that span lines (a quoted memo with a line break): the
+        # extra physical lines belong to the record above them.
+        skipped["line inside a quoted field"] = lines_read - lines_seen
     return RawRows(out, max(lines_read, lines_seen), skipped, printed, decisions,
                    frame.iloc[data].reset_index(drop=True))

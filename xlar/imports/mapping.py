@@ -189,20 +189,26 @@ def load_mapping(mapping: str | Path | Mapping | ColumnMapping | None) -> Column
 def match_header(cells: list) -> dict[str, int]:
     """Fields recognised in one header row: field -> column index.
 
-    When two columns claim a field, the first wins; a bare 'Customer' column
-    is the customer number if a name column exists, else the name.
+    A cell may be a list of alternative labels (for a two-row header: the
+    joined label, then the lower one, then the upper one); the first that
+    names a field not yet taken counts.  When two columns claim a field,
+    the first wins; a bare 'Customer' column is the customer number if a
+    name column exists, else the name.
     """
     found: dict[str, int] = {}
+    label_of: dict[int, str] = {}
     for i, cell in enumerate(cells):
-        field = _LOOKUP.get(normalise_header(cell))
-        if field and field not in found:
-            found[field] = i
+        for alt in cell if isinstance(cell, list) else [cell]:
+            field = _LOOKUP.get(normalise_header(alt))
+            if field and field not in found:
+                found[field] = i
+                label_of[i] = normalise_header(alt)
+                break
     # "Amount" alone, without an open-balance column, is the open amount.
     if "open_amount" not in found and "original_amount" in found:
         found["open_amount"] = found.pop("original_amount")
     if "customer_id" in found and "customer_name" not in found:
-        label = normalise_header(cells[found["customer_id"]])
-        if label in ("customer", "cliente", "contact", "client"):
+        if label_of[found["customer_id"]] in ("customer", "cliente", "contact", "client"):
             found["customer_name"] = found.pop("customer_id")
     return found
 
@@ -225,7 +231,7 @@ def detect_columns(rows: list[list], lines: list[int], limit: int = 30
     best = None
     for r in range(min(limit, len(rows))):
         labels = [str(c).strip() if c not in (None, "") else "" for c in rows[r]]
-        cands = [(1, labels)]
+        cands = [(1, labels, labels)]
         if r + 1 < len(rows):
             upper, filled = [], ""
             for c in labels:
@@ -236,9 +242,10 @@ def detect_columns(rows: list[list], lines: list[int], limit: int = 30
             upper += [""] * (width - len(upper))
             lower += [""] * (width - len(lower))
             joined = [f"{u} {lo}".strip() if lo else u for u, lo in zip(upper, lower, strict=True)]
-            cands.append((2, joined))
-        for nrows, labs in cands:
-            found = match_header(labs)
+            alternatives = [[j, lo, u] for j, lo, u in zip(joined, lower, upper, strict=True)]
+            cands.append((2, alternatives, joined))
+        for nrows, alts, labs in cands:
+            found = match_header(alts)
             score = header_score(found) * 10 - nrows  # prefer one row on a tie
             if score > 0 and (best is None or score > best[0]):
                 best = (score, r, nrows, labs, found)
