@@ -412,6 +412,8 @@ def test_second_instance_does_not_collide_and_recovers_from_a_crash(libreoffice,
         assert cents(lo.cell_at(other.recalculated(book)["Aging"], "G2")) == 2150_39
 
         first_pid = other.pid
+        first_pipe = Path("/tmp") / lo.ipc_pipe_name((profile_dir / "profile").as_uri())
+        assert first_pipe.is_socket(), "soffice's IPC socket is not where we expect it"
         os.killpg(first_pid, signal.SIGKILL)          # soffice "crashes" between calls
         deadline = time.monotonic() + 10
         while other.alive and time.monotonic() < deadline:
@@ -419,11 +421,29 @@ def test_second_instance_does_not_collide_and_recovers_from_a_crash(libreoffice,
         assert cents(lo.cell_at(other.recalculated(book)["Aging"], "G3")) == 375_55
         assert other.starts == 2 and other.pid != first_pid
         assert not profile_dir.exists(), "the dead office's profile was not removed"
+        assert not first_pipe.exists(), f"the killed office left {first_pipe}"
         last = other.pid
+        last_pipe = Path("/tmp") / lo.ipc_pipe_name((other.log_path.parent / "profile").as_uri())
+        assert last_pipe.is_socket()
     assert not other.alive
     assert living_processes_in_group(last) == [], "soffice left processes behind"
+    assert not last_pipe.exists(), f"the closed office left {last_pipe}"
     # the shared office never noticed
     assert cents(lo.cell_at(libreoffice.recalculated(book)["Aging"], "G4")) == 2525_94
+
+
+def test_a_port_answered_by_another_office_is_not_used(libreoffice, monkeypatch, tmp_path):
+    """Two workers may be handed the same port; the harness must notice it reached an
+    office with another profile, leave that one alone, and start on a new port."""
+    book = open_items_workbook(tmp_path / "aging.xlsx")
+    ports = iter([libreoffice.port])
+    free_port = lo._free_port
+    monkeypatch.setattr(lo, "_free_port", lambda: next(ports, None) or free_port())
+    with lo.LibreOffice() as other:
+        assert other.port != libreoffice.port and other.starts == 1
+        assert cents(lo.cell_at(other.recalculated(book)["Aging"], "G2")) == 2150_39
+    assert libreoffice.alive
+    assert cents(lo.cell_at(libreoffice.recalculated(book)["Aging"], "G3")) == 375_55
 
 
 def test_uno_import_leaves_no_debian_packages_on_sys_path(libreoffice):

@@ -119,7 +119,7 @@ def _month_word_to_dmy(t: pd.Series) -> pd.Series:
 def detect_date_order(texts: pd.Series, default: str = "MDY") -> tuple[str, bool]:
     """Decide D/M/Y or M/D/Y for a column of slashed numeric dates.
 
-    Returns (order, proved).  A value whose first part is above 12 proves
+    Returns (order, proved); never "YMD", which is only used when forced.  A value whose first part is above 12 proves
     day-first; whose second part is above 12 proves month-first.  A column
     that proves both is reported by the caller row by row as unreadable.
     """
@@ -128,11 +128,11 @@ def detect_date_order(texts: pd.Series, default: str = "MDY") -> tuple[str, bool
         return default, False
     first = pd.to_numeric(parts[0], errors="coerce")
     second = pd.to_numeric(parts[1], errors="coerce")
-    year_first = parts[0].str.len() == 4
-    if year_first.any() and year_first.sum() >= first.notna().sum() / 2:
-        return "YMD", True
-    dmy = int(((first > 12) & (second <= 12)).sum())
-    mdy = int(((second > 12) & (first <= 12)).sum())
+    # Year-first dates (2026/10/31) are read as such in any column and say
+    # nothing about the order of the others.
+    other = parts[0].str.len() != 4
+    dmy = int(((first > 12) & (second <= 12) & other).sum())
+    mdy = int(((second > 12) & (first <= 12) & other).sum())
     if dmy > mdy:
         return "DMY", True
     if mdy > dmy:
@@ -241,9 +241,11 @@ def parse_dates(values, order: str | None = None, default_order: str = "MDY") ->
 
 
 def _parse_text(raw: pd.Series, idx: np.ndarray, days, ok, reason, order, default_order):
-    norm = _month_word_to_dmy(_normalise_text(raw))
-    # Dates written with a month name were normalised to day-first above.
-    has_word = norm.str.contains("m", regex=False).to_numpy()
+    words = _normalise_text(raw)
+    # Dates written with a month name ('m10' after normalising) are made
+    # day-first below; note which they were before the marker goes.
+    has_word = words.str.contains("m", regex=False).to_numpy()
+    norm = _month_word_to_dmy(words)
     if order is None:
         order, proved = detect_date_order(norm[~has_word], default_order)
     else:

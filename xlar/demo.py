@@ -45,7 +45,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import tempfile
+import uuid
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NamedTuple
@@ -111,10 +111,11 @@ ES_PLACES = (
     "del Norte", "del Sur", "del Centro", "del Valle", "del Golfo", "del Pacífico",
     "de Occidente", "del Sureste", "de la Costa", "de Levante", "del Bajío", "del Atlántico",
 )
-#: Legal-form suffixes by country, with weights.
+#: Legal-form suffixes by country (and Spanish-speaking US firms), with weights.
 LEGAL_FORMS = {
     "US": (("LLC", 32), ("Inc.", 30), ("Corp.", 10), ("Co.", 8), ("Company", 5), ("Group", 5),
            ("Ltd.", 3), ("Holdings LLC", 2), ("Partners", 2), ("LLP", 1)),
+    "US-es": (("LLC", 55), ("Inc.", 35), ("Corp.", 10)),  # Hispanic-owned US firms
     "MX": (("S.A. de C.V.", 60), ("S. de R.L. de C.V.", 25), ("S.A.P.I. de C.V.", 8),
            ("S.C.", 7)),
     "ES": (("S.L.", 60), ("S.A.", 25), ("S.L.U.", 10), ("S.Coop.", 5)),
@@ -208,11 +209,18 @@ TERMS_MIX = {
 }
 #: Terms on which a customer gets no credit (limit 0) and single orders may go.
 CASH_TERMS = {"en": "Due on receipt", "es": "Contado"}
+#: Every spelling used, coded by position; code 0 = no terms (credits, payments).
+TERMS_VOCAB = ("", *dict.fromkeys([*(t for mix in TERMS_MIX.values() for t, _ in mix),
+                                    *CASH_TERMS.values()]))
 CASH_ORDER_SHARE = 0.03  # invoices on cash terms although the account has credit
 
 #: Document type mix of the open items (shares of all items).
 DOC_TYPE_MIX = (("invoice", 0.86), ("credit_memo", 0.08), ("payment", 0.03),
                 ("debit_memo", 0.03))
+#: Document types as the generator codes them (index = code), in listing order.
+TYPES = tuple(t for t, _ in DOC_TYPE_MIX)
+INVOICE, CREDIT_MEMO, PAYMENT, DEBIT_MEMO = (TYPES.index(t) for t in
+                                             ("invoice", "credit_memo", "payment", "debit_memo"))
 DOC_PREFIX = {"invoice": "INV-", "credit_memo": "CM-", "payment": "PMT-", "debit_memo": "DM-"}
 DOC_FIRST = {"invoice": 104000, "credit_memo": 21000, "payment": 560000, "debit_memo": 3000}
 DOC_WIDTH = {"invoice": 6, "credit_memo": 6, "payment": 6, "debit_memo": 5}
@@ -231,15 +239,16 @@ INVOICE_SIGMA = 0.95
 ROUND_INVOICE_SHARE = 0.12  # whole-unit invoices (services, deposits)
 MIN_INVOICE_USD = 25.0
 MAX_INVOICE_USD = 2_500_000.0
-CREDIT_MEDIAN_RATIO = 0.25  # credit memos are small against the invoices
-PAYMENT_MEDIAN_RATIO = 1.0
-DEBIT_MEDIAN_RATIO = 0.12
+#: Typical amount of each type against the customer's typical invoice:
+#: credit memos are small, payments on account about an invoice, debit memos
+#: (fees, freight, price differences) smaller still.
+MEDIAN_RATIO = {"invoice": 1.0, "credit_memo": 0.25, "payment": 1.0, "debit_memo": 0.12}
 
 PARTIAL_SHARE = 0.12  # invoices partly paid
 DISPUTED_SHARE = 0.04  # invoices in dispute
 PAST_DUE_WEIGHT = 2.0  # disputes and partial payments: past-due items this much likelier
-#: Kinds of partial payment: (en reference, es reference, weight).  A plan
-#: leaves whole installments open; a short payment a small deduction.
+#: Kinds of partial payment, with weights.  A short payment leaves a small
+#: deduction open, a partial payment a good part, a plan whole installments.
 PARTIAL_KINDS = (("short", 0.35), ("partial", 0.40), ("plan", 0.25))
 PLAN_INSTALLMENTS = (3, 4, 6, 12)
 
@@ -254,6 +263,7 @@ CREDIT_REASONS = (("Return on", "Devolución s/"), ("Price adjustment", "Ajuste 
                   ("Billing error", "Error de facturación"))
 PAYMENT_REFS = (("Check", "Cheque"), ("ACH", "Transferencia"), ("Wire", "SPEI"),
                 ("Lockbox", "Depósito"))
+#: Debit memo reasons (en, es, is a fixed fee from FEES_USD).
 DEBIT_REASONS = (("Late payment fee", "Cargo por mora", True),
                  ("Returned check fee", "Comisión cheque devuelto", True),
                  ("Freight", "Flete", False), ("Price difference", "Diferencia de precio", False))
@@ -265,10 +275,6 @@ ORDER_REF_SHARE = 0.22  # invoices that carry the sales order number
 PO_STYLES = ("", "PO-", "45", "P")  # none, "PO-48213", SAP-style "4500012345", "P031337"
 PO_STYLE_WEIGHTS = (0.15, 0.40, 0.25, 0.20)
 PO_PRESENT_SHARE = 0.88  # of the invoices of a customer who issues POs
-
-_S = np.dtypes.StringDType()
-_DAY = "datetime64[D]"
-
 
 # ---------------------------------------------------------------------------
 # Public API
@@ -309,14 +315,17 @@ def generate_ledger(seed: int = 2026, customers: int = 300, items: int = 5000,
     people = _draw_customers(rng, int(customers))
     drawn = _draw_items(rng, people, int(items), as_day)
     limits = _credit_limits(rng, people, drawn)
-    exempt_cert, exempt_expiry = _tax_exemptions(rng, people, as_day)
-    master = _customer_frame(people, limits, exempt_cert, exempt_expiry)
-    return DemoLedger(_item_frame(drawn, people), master, as_of)
+    cert, expiry = _tax_exemptions(rng, people, as_day)
+    return DemoLedger(_item_frame(drawn, people), _customer_frame(people, limits, cert, expiry),
+                      as_of)
 
 
 # ---------------------------------------------------------------------------
 # Small helpers
 # ---------------------------------------------------------------------------
+
+_S = np.dtypes.StringDType()
+_DAY = "datetime64[D]"
 
 
 def _weighted(rng: np.random.Generator, table: Sequence[tuple], size: int) -> np.ndarray:
@@ -325,9 +334,9 @@ def _weighted(rng: np.random.Generator, table: Sequence[tuple], size: int) -> np
     return rng.choice(len(table), size=size, p=w / w.sum())
 
 
-def _col(table: Sequence[tuple], i: int = 0) -> np.ndarray:
-    """Column *i* of a table as an object array, for fancy indexing."""
-    return np.array([row[i] for row in table], dtype=object)
+def _col(table: Sequence[tuple], i: int = 0, dtype=object) -> np.ndarray:
+    """Column *i* of a table as an array, for fancy indexing."""
+    return np.array([row[i] for row in table], dtype=dtype)
 
 
 def _words(words: Sequence[str]) -> np.ndarray:
@@ -342,26 +351,52 @@ def _digits(values: np.ndarray, width: int = 0) -> np.ndarray:
 
 def _cat(*parts) -> np.ndarray:
     """Element-wise concatenation of string arrays and scalars (numpy strings, C speed)."""
-    out = np.asarray(parts[0]).astype(_S) if not isinstance(parts[0], str) else parts[0]
+    def text(p):
+        return p if isinstance(p, str) else np.asarray(p).astype(_S, copy=False)
+    out = text(parts[0])
     for p in parts[1:]:
-        out = np.strings.add(out, p if isinstance(p, str) else np.asarray(p).astype(_S))
-    return out
+        out = np.strings.add(out, text(p))
+    return np.asarray(out, dtype=_S)
+
+
+def _say(table: Sequence[tuple], pick: np.ndarray, es: np.ndarray) -> np.ndarray:
+    """Row *pick* of an (English, Spanish, ...) table, in each item's language."""
+    return np.where(es, _col(table, 1, _S)[pick], _col(table, 0, _S)[pick])
 
 
 def _pick(rng: np.random.Generator, k: int, weights: np.ndarray) -> np.ndarray:
     """Exactly *k* distinct positions, chosen with probability proportional to *weights*.
 
-    Efraimidis-Spirakis: the k smallest Exp(1)/w.  Exact counts keep the
-    proportions of a small ledger on target; O(n), so a million rows are cheap.
+    Efraimidis-Spirakis: the k smallest Exp(1)/w.  Exact counts keep a small
+    ledger's proportions on target; O(n), so a million rows cost little.
     """
-    n = len(weights)
+    weights = np.asarray(weights, dtype=np.float64)
     k = int(min(max(k, 0), int((weights > 0).sum())))
     if k == 0:
         return np.zeros(0, dtype=np.int64)
-    keys = np.full(n, np.inf)
+    keys = np.full(len(weights), np.inf)
     pos = weights > 0
     keys[pos] = rng.exponential(size=int(pos.sum())) / weights[pos]
     return np.sort(np.argpartition(keys, k - 1)[:k])
+
+
+def _order(*keys: np.ndarray) -> np.ndarray:
+    """Positions that sort by *keys* (first key first), as ``np.lexsort(keys[::-1])``.
+
+    Non-negative integer keys are packed into one int64 when their ranges
+    allow, which sorts a million rows several times faster than lexsort.
+    """
+    keys = tuple(np.asarray(k, dtype=np.int64) for k in keys)
+    if not keys[0].size:
+        return np.zeros(0, dtype=np.int64)
+    lows = [int(k.min()) for k in keys]
+    sizes = [int(k.max()) - lo + 1 for k, lo in zip(keys, lows, strict=True)]
+    if float(np.prod(np.array(sizes, dtype=np.float64))) >= 2.0**62:
+        return np.lexsort(keys[::-1])
+    packed = np.zeros(keys[0].size, dtype=np.int64)
+    for k, lo, size in zip(keys, lows, sizes, strict=True):
+        packed = packed * size + (k - lo)
+    return np.argsort(packed, kind="stable")
 
 
 def _slug(words: Sequence[str]) -> np.ndarray:
@@ -381,54 +416,58 @@ def _weekday(days: np.ndarray) -> np.ndarray:
 
 
 class _People(NamedTuple):
-    """Customer attributes as aligned arrays, including the hidden ones the
-    items are drawn from (size, typical order, PO habit)."""
+    """Customer attributes as aligned arrays, with the hidden ones the items
+    are drawn from (size, typical order, PO habit)."""
 
     ids: np.ndarray
     names: np.ndarray
-    language: np.ndarray
+    es: np.ndarray  # Spanish-speaking
     country: np.ndarray
     state: np.ndarray
     currency: np.ndarray
+    fx: np.ndarray  # currency units per USD
     email: np.ndarray
     address: np.ndarray
-    terms: np.ndarray
+    terms: np.ndarray  # codes into TERMS_VOCAB
     sales_partner: np.ndarray
     territory: np.ndarray
     collector: np.ndarray
     weight: np.ndarray  # relative number of open items
-    median_cents: np.ndarray  # typical invoice in the customer's currency
+    median_cents: np.ndarray  # typical invoice, in the customer's currency
     po_style: np.ndarray  # index into PO_STYLES
 
 
 def _draw_customers(rng: np.random.Generator, n: int) -> _People:
-    language = np.where(rng.random(n) < SPANISH_SHARE, "es", "en").astype(object)
-    country = _countries(rng, language)
+    es = np.zeros(n, dtype=bool)
+    es[rng.permutation(n)[: round(SPANISH_SHARE * n)]] = True
+    country = _countries(rng, es)
     currency = _currencies(rng, country)
-    names, name_keys = _company_names(rng, language, country)
-    city, state, territory, address = _addresses(rng, country, language)
+    fx = np.array([FX_PER_USD[c] for c in CURRENCY_LIST])[
+        np.searchsorted(CURRENCY_LIST, currency)] if n else np.ones(0)
+    names, name_keys = _company_names(rng, es, country)
+    city, state, territory, address = _addresses(rng, country, es)
     names = _unique_names(names, city)
-    terms = _default_terms(rng, language)
     size = rng.standard_normal(n)
-    fx = np.vectorize(FX_PER_USD.get, otypes=[np.float64])(currency)
     median = INVOICE_MEDIAN_USD * np.exp(0.6 * size + 0.4 * rng.standard_normal(n)) * fx
     return _People(
         ids=_cat("C", _digits(np.arange(10001, 10001 + n))).astype(object),
-        names=names, language=language, country=country, state=state, currency=currency,
-        email=_emails(rng, name_keys, language, country),
-        address=address, terms=terms,
-        sales_partner=_sales_partners(rng, territory), territory=territory,
-        collector=_collectors(names, language),
+        names=names, es=es, country=country, state=state, currency=currency, fx=fx,
+        email=_emails(rng, name_keys, es, country), address=address,
+        terms=_default_terms(rng, es), sales_partner=_sales_partners(rng, territory),
+        territory=territory, collector=_collectors(names, es),
         weight=np.exp(1.1 * size), median_cents=np.rint(median * 100),
         po_style=rng.choice(len(PO_STYLES), size=n, p=PO_STYLE_WEIGHTS),
     )
 
 
-def _countries(rng: np.random.Generator, language: np.ndarray) -> np.ndarray:
-    out = np.empty(len(language), dtype=object)
-    for lang, mix in COUNTRY_MIX.items():
-        rows = np.flatnonzero(language == lang)
-        out[rows] = _col(mix)[_weighted(rng, mix, rows.size)]
+#: Currencies in sorted order, for looking up FX_PER_USD with searchsorted.
+CURRENCY_LIST = np.array(sorted(FX_PER_USD), dtype=object)
+
+
+def _countries(rng: np.random.Generator, es: np.ndarray) -> np.ndarray:
+    out = np.empty(len(es), dtype=object)
+    for lang, rows in (("en", np.flatnonzero(~es)), ("es", np.flatnonzero(es))):
+        out[rows] = _col(COUNTRY_MIX[lang])[_weighted(rng, COUNTRY_MIX[lang], rows.size)]
     return out
 
 
@@ -440,21 +479,20 @@ def _currencies(rng: np.random.Generator, country: np.ndarray) -> np.ndarray:
     return out
 
 
-def _company_names(rng: np.random.Generator, language: np.ndarray, country: np.ndarray):
+def _company_names(rng: np.random.Generator, es: np.ndarray, country: np.ndarray):
     """Names from the word lists, by language pattern, with the country's legal form.
 
     Returns (names, key words) where the key words make the e-mail domain
     ('Northwind Traders LLC' -> 'northwindtraders').
     """
-    n = len(language)
-    names = np.empty(n, dtype=object)
-    keys = np.empty(n, dtype=object)
-    en = np.flatnonzero(language == "en")
-    es = np.flatnonzero(language == "es")
-    names[en], keys[en] = _english_names(rng, en.size)
-    names[es], keys[es] = _spanish_names(rng, es.size)
+    n = len(es)
+    names, keys = np.empty(n, dtype=object), np.empty(n, dtype=object)
+    en_rows, es_rows = np.flatnonzero(~es), np.flatnonzero(es)
+    names[en_rows], keys[en_rows] = _english_names(rng, en_rows.size)
+    names[es_rows], keys[es_rows] = _spanish_names(rng, es_rows.size)
+    form_of = np.where((country == "US") & es, "US-es", country)
     for c, forms in LEGAL_FORMS.items():
-        rows = np.flatnonzero(country == c)
+        rows = np.flatnonzero(form_of == c)
         names[rows] = names[rows] + " " + _col(forms)[_weighted(rng, forms, rows.size)]
     return names, keys
 
@@ -479,14 +517,16 @@ def _spanish_names(rng: np.random.Generator, n: int):
     """'Distribuidora Peña' (55 %), 'Ferretería del Norte', 'López Hermanos'."""
     trade, sur = rng.integers(len(ES_TRADES), size=n), rng.integers(len(ES_SURNAMES), size=n)
     place = rng.integers(len(ES_PLACES), size=n)
-    family = np.where(rng.random(n) < 0.6, " Hermanos", " e Hijos").astype(object)
+    brothers = rng.random(n) < 0.6
+    family = np.where(brothers, " Hermanos", " e Hijos").astype(object)
     pattern = rng.choice(3, size=n, p=[0.55, 0.30, 0.15])
     t, s, p = _words(ES_TRADES), _words(ES_SURNAMES), _words(ES_PLACES)
     names = np.where(pattern == 0, t[trade] + " " + s[sur],
                      np.where(pattern == 1, t[trade] + " " + p[place], s[sur] + family))
     ts, ss, ps = _slug(ES_TRADES), _slug(ES_SURNAMES), _slug(ES_PLACES)
+    family_key = np.where(brothers, "hnos", "hijos").astype(object)
     keys = np.where(pattern == 0, ts[trade] + ss[sur],
-                    np.where(pattern == 1, ts[trade] + ps[place], ss[sur] + "hnos"))
+                    np.where(pattern == 1, ts[trade] + ps[place], ss[sur] + family_key))
     return names.astype(object), keys.astype(object)
 
 
@@ -500,27 +540,16 @@ def _unique_names(names: np.ndarray, city: np.ndarray) -> np.ndarray:
     return s.to_numpy(dtype=object)
 
 
-def _addresses(rng: np.random.Generator, country: np.ndarray, language: np.ndarray):
+def _addresses(rng: np.random.Generator, country: np.ndarray, es: np.ndarray):
     """Postal addresses in each country's format; returns (city, state, territory, address)."""
     n = len(country)
     city, state = np.empty(n, dtype=object), np.full(n, "", dtype=object)
     territory, address = np.empty(n, dtype=object), np.empty(n, dtype=object)
     number = rng.integers(100, 9900, size=n)
     sub = rng.integers(0, 1000, size=n)  # zip suffix, suite, colonia, eircode
-    us = np.flatnonzero(country == "US")
-    hispanic_cities = np.flatnonzero(_col(US_CITIES, 4).astype(bool))
-    pick = rng.integers(len(US_CITIES), size=us.size)
-    es_us = language[us] == "es"
-    pick[es_us] = hispanic_cities[rng.integers(hispanic_cities.size, size=int(es_us.sum()))]
-    c, st = _col(US_CITIES, 0)[pick], _col(US_CITIES, 1)[pick]
-    city[us], state[us], territory[us] = c, st, _col(US_CITIES, 3)[pick]
-    street = (_words(EN_STREETS)[rng.integers(len(EN_STREETS), size=us.size)] + " "
-              + _words(EN_STREET_TYPES)[rng.integers(len(EN_STREET_TYPES), size=us.size)])
-    suite = np.where(sub[us] < 400, "\nSuite " + _digits(sub[us] % 40 * 10 + 100).astype(object),
-                     "")
-    zipc = _cat(_col(US_CITIES, 2)[pick], _digits(sub[us] % 100, 2)).astype(object)
-    address[us] = (_digits(number[us]).astype(object) + " " + street + suite + "\n"
-                   + c + ", " + st + " " + zipc)
+    rows = np.flatnonzero(country == "US")
+    city[rows], state[rows], territory[rows], address[rows] = _us_addresses(
+        rng, es[rows], number[rows], sub[rows])
     for code, table, types, country_line in (("MX", MX_CITIES, MX_STREET_TYPES, "México"),
                                              ("ES", ES_CITIES, ES_STREET_TYPES, "España")):
         rows = np.flatnonzero(country == code)
@@ -538,36 +567,57 @@ def _addresses(rng: np.random.Generator, country: np.ndarray, language: np.ndarr
         else:
             address[rows] = (street + ", " + num + "\n" + cp + " " + c + " (" + st + ")\n"
                              + country_line)
-    ie = np.flatnonzero(country == "IE")
-    pick = rng.integers(len(IE_CITIES), size=ie.size)
+    rows = np.flatnonzero(country == "IE")
+    pick = rng.integers(len(IE_CITIES), size=rows.size)
     c = _col(IE_CITIES, 0)[pick]
-    city[ie], territory[ie] = c, COUNTRY_TERRITORY["IE"]
-    eircode = _cat(_col(IE_CITIES, 2)[pick], " X", _digits(sub[ie], 3)).astype(object)
-    address[ie] = ("Unit " + _digits(number[ie] % 40 + 1).astype(object) + ", "
-                   + _words(EN_NAME_WORDS)[rng.integers(len(EN_NAME_WORDS), size=ie.size)]
-                   + " Business Park\n" + c + " " + eircode + "\nIreland")
+    city[rows], territory[rows] = c, COUNTRY_TERRITORY["IE"]
+    eircode = _cat(_col(IE_CITIES, 2)[pick], " X", _digits(sub[rows], 3)).astype(object)
+    park = _words(EN_NAME_WORDS)[rng.integers(len(EN_NAME_WORDS), size=rows.size)]
+    address[rows] = ("Unit " + _digits(number[rows] % 40 + 1).astype(object) + ", " + park
+                     + " Business Park\n" + c + " " + eircode + "\nIreland")
     return city, state, territory, address
 
 
-def _emails(rng: np.random.Generator, keys: np.ndarray, language: np.ndarray,
+def _us_addresses(rng: np.random.Generator, es: np.ndarray, number: np.ndarray,
+                  sub: np.ndarray):
+    """'1852 Oak Blvd / Suite 140 / Miami, FL 33127'; Spanish-speaking firms in the
+    cities with large Hispanic business communities."""
+    hispanic = np.flatnonzero(_col(US_CITIES, 4).astype(bool))
+    pick = rng.integers(len(US_CITIES), size=es.size)
+    pick[es] = hispanic[rng.integers(hispanic.size, size=int(es.sum()))]
+    city, state = _col(US_CITIES, 0)[pick], _col(US_CITIES, 1)[pick]
+    street = (_words(EN_STREETS)[rng.integers(len(EN_STREETS), size=es.size)] + " "
+              + _words(EN_STREET_TYPES)[rng.integers(len(EN_STREET_TYPES), size=es.size)])
+    suite = np.where(sub < 400, "\nSuite " + _digits(sub % 40 * 10 + 100).astype(object), "")
+    zipc = _cat(_col(US_CITIES, 2)[pick], _digits(sub % 100, 2)).astype(object)
+    address = (_digits(number).astype(object) + " " + street + suite + "\n" + city + ", "
+               + state + " " + zipc)
+    return city, state, _col(US_CITIES, 3)[pick], address
+
+
+def _emails(rng: np.random.Generator, keys: np.ndarray, es: np.ndarray,
             country: np.ndarray) -> np.ndarray:
     """AP mailbox at a domain made of the name ('ap@northwindtraders.com'); ~2 % have none."""
     n = len(keys)
     box = np.empty(n, dtype=object)
-    for lang, boxes in EMAIL_BOXES.items():
-        rows = np.flatnonzero(language == lang)
+    for lang, rows in (("en", np.flatnonzero(~es)), ("es", np.flatnonzero(es))):
+        boxes = EMAIL_BOXES[lang]
         box[rows] = _words(boxes)[rng.integers(len(boxes), size=rows.size)]
-    tld = np.vectorize(TLD.get, otypes=[object])(country)
+    tld = np.empty(n, dtype=object)
+    for c, domain in TLD.items():
+        tld[country == c] = domain
     email = box + "@" + keys + "." + tld
     email[rng.random(n) < NO_EMAIL_SHARE] = ""
     return email.astype(object)
 
 
-def _default_terms(rng: np.random.Generator, language: np.ndarray) -> np.ndarray:
-    out = np.empty(len(language), dtype=object)
-    for lang, mix in TERMS_MIX.items():
-        rows = np.flatnonzero(language == lang)
-        out[rows] = _col(mix)[_weighted(rng, mix, rows.size)]
+def _default_terms(rng: np.random.Generator, es: np.ndarray) -> np.ndarray:
+    """Each account's terms, as codes into TERMS_VOCAB, spelled in its language."""
+    out = np.zeros(len(es), dtype=np.int64)
+    for lang, rows in (("en", np.flatnonzero(~es)), ("es", np.flatnonzero(es))):
+        mix = TERMS_MIX[lang]
+        codes = np.array([TERMS_VOCAB.index(t) for t, _ in mix])
+        out[rows] = codes[_weighted(rng, mix, rows.size)]
     return out
 
 
@@ -580,10 +630,10 @@ def _sales_partners(rng: np.random.Generator, territory: np.ndarray) -> np.ndarr
     return out
 
 
-def _collectors(names: np.ndarray, language: np.ndarray) -> np.ndarray:
+def _collectors(names: np.ndarray, es: np.ndarray) -> np.ndarray:
     first = np.strings.slice(names.astype(_S), 0, 1)
     out = np.where(first < "M", COLLECTORS[0], COLLECTORS[1]).astype(object)
-    out[language == "es"] = COLLECTORS[2]
+    out[es] = COLLECTORS[2]
     return out
 
 
@@ -593,14 +643,15 @@ def _collectors(names: np.ndarray, language: np.ndarray) -> np.ndarray:
 
 
 class _Items(NamedTuple):
-    """Open items as aligned arrays (customer as an index into _People)."""
+    """Open items as aligned arrays, in export order (by customer, date, type, number)."""
 
-    cust: np.ndarray
-    doc_type: np.ndarray
-    document: np.ndarray
+    cust: np.ndarray  # index into _People
+    kind: np.ndarray  # index into TYPES
+    seq: np.ndarray  # numeric part of the document number
+    document: np.ndarray  # numpy strings, like the other text below
     doc_day: np.ndarray  # int64 days since 1970-01-01
     due_day: np.ndarray
-    terms: np.ndarray
+    terms: np.ndarray  # codes into TERMS_VOCAB
     original: np.ndarray  # int64 cents, signed
     open: np.ndarray
     po_number: np.ndarray
@@ -610,25 +661,26 @@ class _Items(NamedTuple):
 
 def _draw_items(rng: np.random.Generator, people: _People, n: int, as_day: int) -> _Items:
     cust = rng.choice(len(people.ids), size=n, p=people.weight / people.weight.sum())
-    credit_only = _credit_only_customers(rng, cust, len(people.ids))
-    doc_type = _doc_types(rng, cust, credit_only)
-    doc_day = _doc_days(rng, doc_type, as_day)
-    terms = _item_terms(rng, people, cust, doc_type)
-    doc_day = _cover_every_bucket(rng, doc_type, terms, doc_day, as_day)
-    due_day = _due_days(terms, doc_day, doc_type)
-    original = _original_cents(rng, people, cust, doc_type)
+    kind = _doc_types(rng, cust, _credit_only_customers(rng, cust, len(people.ids)))
+    doc_day = _doc_days(rng, kind, as_day)
+    terms = _item_terms(rng, people, cust, kind)
+    doc_day, due_day = _cover_every_bucket(rng, kind, terms, doc_day, as_day)
+    seq = _document_sequence(rng, kind, doc_day)
+    # From here on the items stand in the order an aging export lists them.
+    order = _order(cust, doc_day, kind, seq)
+    cust, kind, seq, doc_day, due_day, terms = (
+        a[order] for a in (cust, kind, seq, doc_day, due_day, terms))
     past_due = due_day < as_day
-    open_, plan = _partial_payments(rng, doc_type, original, past_due)
-    disputed = _disputes(rng, doc_type, past_due)
-    document, seq = _document_numbers(rng, doc_type, doc_day)
-    lang = people.language[cust]
-    reference = _references(rng, lang, cust, doc_type, doc_day, document, disputed, plan)
-    po = _po_numbers(rng, people.po_style[cust], doc_type, doc_day)
-    # As an aging export lists them: by customer, then date, then document.
-    type_rank = pd.Categorical(doc_type, categories=list(DOC_PREFIX)).codes
-    order = np.lexsort((seq, type_rank, doc_day, cust))
-    return _Items(*(a[order] for a in (cust, doc_type, document, doc_day, due_day, terms,
-                                       original, open_, po, reference, disputed)))
+    debit_reason = rng.integers(len(DEBIT_REASONS), size=n)
+    original = _original_cents(rng, people, cust, kind, debit_reason)
+    open_, plan = _partial_payments(rng, kind, original, past_due)
+    disputed = _disputes(rng, kind, past_due)
+    document = _document_text(kind, seq)
+    reference = _references(rng, people.es[cust], cust, kind, doc_day, document, disputed,
+                            plan, debit_reason)
+    po = _po_numbers(rng, people.po_style[cust], kind)
+    return _Items(cust, kind, seq, document, doc_day, due_day, terms, original, open_, po,
+                  reference, disputed)
 
 
 def _credit_only_customers(rng: np.random.Generator, cust: np.ndarray, n_customers: int
@@ -643,68 +695,70 @@ def _credit_only_customers(rng: np.random.Generator, cust: np.ndarray, n_custome
 
 def _doc_types(rng: np.random.Generator, cust: np.ndarray, credit_only: np.ndarray
                ) -> np.ndarray:
-    """Exact counts per type (DOC_TYPE_MIX), so even a small ledger hits the mix.
+    """Type codes in exact counts (DOC_TYPE_MIX), so even a small ledger hits the mix.
 
     Credit-only accounts take their credits out of the credit quotas first.
     """
     n = len(cust)
-    types = np.array([t for t, _ in DOC_TYPE_MIX], dtype=object)
-    out = np.empty(n, dtype=object)
+    out = np.zeros(n, dtype=np.int64)
     forced = np.flatnonzero(np.isin(cust, credit_only))
-    out[forced] = np.where(rng.random(forced.size) < 0.3, "payment", "credit_memo")
-    others = np.array([round(share * n) - int((out[forced] == t).sum())
-                       for t, share in DOC_TYPE_MIX[1:]], dtype=np.int64).clip(0)
+    out[forced] = np.where(rng.random(forced.size) < 0.3, PAYMENT, CREDIT_MEMO)
+    used = np.bincount(out[forced], minlength=len(TYPES))
+    others = np.array([round(share * n) for _, share in DOC_TYPE_MIX], dtype=np.int64) - used
+    others[INVOICE] = 0
+    others = others.clip(0)
     rest = n - forced.size
     if others.sum() > rest:  # a tiny ledger: keep the non-invoice mix, shrunk
         others = np.floor(others * rest / others.sum()).astype(np.int64)
-    counts = np.concatenate([[rest - others.sum()], others])
+    others[INVOICE] = rest - others.sum()
     free = np.setdiff1d(np.arange(n), forced, assume_unique=True)
-    out[free] = rng.permutation(np.repeat(types, counts))
+    out[free] = rng.permutation(np.repeat(np.arange(len(TYPES)), others))
     return out
 
 
-def _doc_days(rng: np.random.Generator, doc_type: np.ndarray, as_day: int) -> np.ndarray:
-    """Document dates: mostly recent, a tail over ~14 months; weekends move to Friday."""
-    n = len(doc_type)
-    scale = np.vectorize(AGE_SCALE.get, otypes=[np.float64])(doc_type) if n else np.zeros(0)
-    recent = np.floor(rng.exponential(size=n) * scale)
+def _doc_days(rng: np.random.Generator, kind: np.ndarray, as_day: int) -> np.ndarray:
+    """Document dates: mostly recent, a tail over ~14 months, and on working days only
+    (a weekend date moves to a day of that week)."""
+    n = len(kind)
+    scale = np.array([AGE_SCALE[t] for t in TYPES])[kind]
+    recent = np.minimum(np.floor(rng.exponential(size=n) * scale), WINDOW_DAYS - 1)
     tail = rng.integers(0, WINDOW_DAYS, size=n)
-    age = np.where(rng.random(n) < OLD_TAIL_SHARE, tail, np.minimum(recent, WINDOW_DAYS - 1))
-    day = as_day - age.astype(np.int64)
+    age = np.where(rng.random(n) < OLD_TAIL_SHARE, tail, recent).astype(np.int64)
+    day = as_day - age
     wd = _weekday(day)
-    return day - np.where(wd == 5, 1, np.where(wd == 6, 2, 0))
+    weekend = wd >= 5
+    day[weekend] += rng.integers(0, 5, size=int(weekend.sum())) - wd[weekend]
+    return day
 
 
 def _item_terms(rng: np.random.Generator, people: _People, cust: np.ndarray,
-                doc_type: np.ndarray) -> np.ndarray:
+                kind: np.ndarray) -> np.ndarray:
     """The account's terms; a few orders on cash terms; none on credits and payments."""
-    terms = people.terms[cust].copy()
-    lang = people.language[cust]
-    cash = (rng.random(len(cust)) < CASH_ORDER_SHARE) & (doc_type == "invoice")
-    terms[cash] = np.where(lang[cash] == "es", CASH_TERMS["es"], CASH_TERMS["en"])
-    terms[(doc_type == "credit_memo") | (doc_type == "payment")] = ""
+    terms = people.terms[cust]
+    cash = (rng.random(len(cust)) < CASH_ORDER_SHARE) & (kind == INVOICE)
+    terms[cash] = np.where(people.es[cust[cash]], TERMS_VOCAB.index(CASH_TERMS["es"]),
+                           TERMS_VOCAB.index(CASH_TERMS["en"]))
+    terms[(kind == CREDIT_MEMO) | (kind == PAYMENT)] = 0
     return terms
 
 
-def _due_days(terms: np.ndarray, doc_day: np.ndarray, doc_type: np.ndarray) -> np.ndarray:
+def _due_days(terms: np.ndarray, doc_day: np.ndarray) -> np.ndarray:
     """Due dates by :func:`xlar.terms.due_dates`, once per distinct (terms, date) pair.
 
-    Credits and payments on account are due at once (their document date).
+    Items without terms (credits, payments on account) are due at once.
     """
     due = doc_day.copy()
-    rows = np.flatnonzero(terms != "")
+    rows = np.flatnonzero(terms > 0)
     if rows.size == 0:
         return due
-    codes, uniq_terms = pd.factorize(terms[rows])
     lo = int(doc_day[rows].min())
     span = int(doc_day[rows].max()) - lo + 1
-    pair = codes.astype(np.int64) * span + (doc_day[rows] - lo)
-    upair, inverse = np.unique(pair, return_inverse=True)
-    dates = (upair % span + lo).astype(_DAY)
-    computed, why = due_dates(np.asarray(uniq_terms, dtype=object)[upair // span], dates)
-    if any(w is not None for w in why):
-        bad = next(w for w in why if w is not None)
-        raise ValueError(f"demo terms table holds terms xlar cannot read: {bad}")
+    pairs, inverse = np.unique(terms[rows] * span + (doc_day[rows] - lo), return_inverse=True)
+    texts = np.array(TERMS_VOCAB, dtype=object)[pairs // span]
+    computed, why = due_dates(texts, (pairs % span + lo).astype(_DAY))
+    bad = [w for w in why if w is not None]
+    if bad:
+        raise ValueError(f"the demo terms table holds terms xlar cannot read: {bad[0]}")
     due[rows] = computed.astype(_DAY).astype(np.int64)[inverse]
     return due
 
@@ -714,66 +768,87 @@ def _bucket_of(days_past_due: np.ndarray) -> np.ndarray:
     return np.searchsorted(np.array([0, 30, 60, 90, 120]), days_past_due, side="left")
 
 
-#: A days-past-due figure in the middle of each default bucket.
+#: A days-past-due figure inside each default bucket.
 _BUCKET_TARGETS = (-10, 15, 45, 75, 105, 200)
 
 
-def _cover_every_bucket(rng: np.random.Generator, doc_type: np.ndarray, terms: np.ndarray,
-                        doc_day: np.ndarray, as_day: int) -> np.ndarray:
-    """Re-date an invoice into each default bucket left empty (only small ledgers need it).
+def _plain_net_days() -> np.ndarray:
+    """Net days of each TERMS_VOCAB entry whose due date is simply date + days (-1 if not)."""
+    out = np.full(len(TERMS_VOCAB), -1, dtype=np.int64)
+    for code, text in enumerate(TERMS_VOCAB[1:], start=1):
+        t = parse_terms(text)
+        if t.day_of_next_month is None and not t.from_month_end:
+            out[code] = t.net_days
+    return out
 
-    Moves an invoice on plain net terms, so its due date is exactly
-    doc date + net days, out of a bucket that keeps other items.
+
+def _cover_every_bucket(rng: np.random.Generator, kind: np.ndarray, terms: np.ndarray,
+                        doc_day: np.ndarray, as_day: int):
+    """Due dates, after re-dating an invoice into each default bucket left empty.
+
+    Only small ledgers need it.  The invoice moved is on plain net terms (its
+    due date is its date plus the days) and leaves a bucket that keeps items.
+    Returns (doc_day, due_day).
     """
+    due = _due_days(terms, doc_day)
+    bucket = _bucket_of(as_day - due)
+    if len(kind) < len(_BUCKET_TARGETS) or np.unique(bucket).size == len(_BUCKET_TARGETS):
+        return doc_day, due
     doc_day = doc_day.copy()
-    if len(doc_day) < len(_BUCKET_TARGETS):
-        return doc_day
-    bucket = _bucket_of(as_day - _due_days(terms, doc_day, doc_type))
-    net = np.full(len(terms), -1, dtype=np.int64)  # -1: not plain net terms
-    for t in pd.unique(terms[doc_type == "invoice"]):
-        p = parse_terms(t)
-        if p.day_of_next_month is None and not p.from_month_end:
-            net[terms == t] = p.net_days
+    net = _plain_net_days()[terms]
     for b, target in enumerate(_BUCKET_TARGETS):
         counts = np.bincount(bucket, minlength=len(_BUCKET_TARGETS))
         if counts[b]:
             continue
-        ok = (doc_type == "invoice") & (net >= 0) & (net + target >= 0) & (counts[bucket] > 1)
+        ok = (kind == INVOICE) & (net >= 0) & (net + target >= 0) & (counts[bucket] > 1)
         cand = np.flatnonzero(ok)
-        if cand.size == 0:
-            continue
-        i = cand[rng.integers(cand.size)]
-        doc_day[i] = as_day - target - net[i]
-        bucket[i] = b
-    return doc_day
+        if cand.size:
+            i = cand[rng.integers(cand.size)]
+            doc_day[i], bucket[i] = as_day - target - net[i], b
+    return doc_day, _due_days(terms, doc_day)
+
+
+def _document_sequence(rng: np.random.Generator, kind: np.ndarray, doc_day: np.ndarray
+                       ) -> np.ndarray:
+    """Document numbers (numeric part) that grow with the date, with gaps where the
+    documents now paid were."""
+    seq = np.zeros(len(kind), dtype=np.int64)
+    for code, t in enumerate(TYPES):
+        rows = np.flatnonzero(kind == code)
+        rows = rows[_order(doc_day[rows], rng.permutation(rows.size))]
+        seq[rows] = DOC_FIRST[t] + np.cumsum(rng.geometric(1.0 / DOC_GAP[t], size=rows.size))
+    return seq
+
+
+def _document_text(kind: np.ndarray, seq: np.ndarray) -> np.ndarray:
+    """'INV-104233', 'CM-021044', 'PMT-560871', 'DM-03012'."""
+    out = np.full(len(kind), "", dtype=_S)
+    for code, t in enumerate(TYPES):
+        rows = np.flatnonzero(kind == code)
+        out[rows] = _cat(DOC_PREFIX[t], _digits(seq[rows], DOC_WIDTH[t]))
+    return out
 
 
 def _original_cents(rng: np.random.Generator, people: _People, cust: np.ndarray,
-                    doc_type: np.ndarray) -> np.ndarray:
+                    kind: np.ndarray, debit_reason: np.ndarray) -> np.ndarray:
     """Signed original amounts in cents: log-normal around the customer's typical order."""
     n = len(cust)
-    median = people.median_cents[cust]
-    ratio = np.select([doc_type == "credit_memo", doc_type == "payment",
-                       doc_type == "debit_memo"],
-                      [CREDIT_MEDIAN_RATIO, PAYMENT_MEDIAN_RATIO, DEBIT_MEDIAN_RATIO], 1.0)
-    fx = np.vectorize(FX_PER_USD.get, otypes=[np.float64])(people.currency[cust]) if n else \
-        np.ones(0)
-    raw = median * ratio * np.exp(INVOICE_SIGMA * rng.standard_normal(n))
+    ratio = np.array([MEDIAN_RATIO[t] for t in TYPES])[kind]
+    fx = people.fx[cust]
+    raw = people.median_cents[cust] * ratio * np.exp(INVOICE_SIGMA * rng.standard_normal(n))
     raw = np.clip(raw, MIN_INVOICE_USD * 100 * fx, MAX_INVOICE_USD * 100 * fx)
     cents = np.rint(raw).astype(np.int64)
     # Whole-unit amounts: service invoices, deposits, payments of round sums.
-    round_share = np.where(doc_type == "payment", 0.4, ROUND_INVOICE_SHARE)
-    whole = rng.random(n) < round_share
+    whole = rng.random(n) < np.where(kind == PAYMENT, 0.4, ROUND_INVOICE_SHARE)
     cents[whole] = np.maximum(np.rint(cents[whole] / 100), 1).astype(np.int64) * 100
-    # Fees are fixed amounts of the price list, converted to whole units.
-    fee = (doc_type == "debit_memo") & (rng.random(n) < 0.4)
+    # Fees come from the price list, converted to whole units of the currency.
+    fee = (kind == DEBIT_MEMO) & _col(DEBIT_REASONS, 2, bool)[debit_reason]
     fee_usd = np.asarray(FEES_USD)[rng.integers(len(FEES_USD), size=int(fee.sum()))]
     cents[fee] = np.rint(fee_usd * fx[fee]).astype(np.int64) * 100
-    credit = (doc_type == "credit_memo") | (doc_type == "payment")
-    return np.where(credit, -cents, cents)
+    return np.where((kind == CREDIT_MEMO) | (kind == PAYMENT), -cents, cents)
 
 
-def _partial_payments(rng: np.random.Generator, doc_type: np.ndarray, original: np.ndarray,
+def _partial_payments(rng: np.random.Generator, kind: np.ndarray, original: np.ndarray,
                       past_due: np.ndarray):
     """Open amounts: exactly PARTIAL_SHARE of the invoices partly paid, past-due ones likelier.
 
@@ -782,132 +857,101 @@ def _partial_payments(rng: np.random.Generator, doc_type: np.ndarray, original: 
     """
     open_ = original.copy()
     plan = np.zeros((len(original), 2), dtype=np.int64)
-    invoice = (doc_type == "invoice") & (original >= 200)
-    weights = np.where(invoice, 1.0 + PAST_DUE_WEIGHT * past_due, 0.0)
-    rows = _pick(rng, round(PARTIAL_SHARE * int((doc_type == "invoice").sum())), weights)
-    kind = _weighted(rng, PARTIAL_KINDS, rows.size)
+    invoice = kind == INVOICE
+    weights = np.where(invoice & (original >= 200), 1.0 + PAST_DUE_WEIGHT * past_due, 0.0)
+    rows = _pick(rng, round(PARTIAL_SHARE * int(invoice.sum())), weights)
+    how = _weighted(rng, PARTIAL_KINDS, rows.size)
     orig = original[rows]
-    share = np.where(kind == 0, rng.uniform(0.01, 0.15, rows.size),
+    share = np.where(how == 0, rng.uniform(0.01, 0.15, rows.size),
                      rng.uniform(0.2, 0.8, rows.size))
     left = np.rint(orig * share).astype(np.int64)
     inst = np.asarray(PLAN_INSTALLMENTS)[rng.integers(len(PLAN_INSTALLMENTS), size=rows.size)]
     paid = rng.integers(1, inst)  # installments paid so far, 1 .. inst-1
-    on_plan = (kind == 2) & (orig // inst > 0)
-    # Paid installments are whole shares; the last one takes the rounding.
+    on_plan = how == 2
+    # Installments paid are whole shares; the last one carries the rounding.
     left = np.where(on_plan, orig - (orig // inst) * paid, left)
     open_[rows] = np.clip(left, 1, orig - 1)
     plan[rows[on_plan]] = np.column_stack([inst[on_plan], paid[on_plan]])
     return open_, plan
 
 
-def _disputes(rng: np.random.Generator, doc_type: np.ndarray, past_due: np.ndarray
-              ) -> np.ndarray:
+def _disputes(rng: np.random.Generator, kind: np.ndarray, past_due: np.ndarray) -> np.ndarray:
     """Exactly DISPUTED_SHARE of the invoices in dispute; past-due ones likelier."""
-    invoice = doc_type == "invoice"
+    invoice = kind == INVOICE
     weights = np.where(invoice, 1.0 + PAST_DUE_WEIGHT * past_due, 0.0)
-    disputed = np.zeros(len(doc_type), dtype=bool)
+    disputed = np.zeros(len(kind), dtype=bool)
     disputed[_pick(rng, round(DISPUTED_SHARE * int(invoice.sum())), weights)] = True
     return disputed
 
 
-def _document_numbers(rng: np.random.Generator, doc_type: np.ndarray, doc_day: np.ndarray
-                      ) -> np.ndarray:
-    """Numbers that grow with the document date, with gaps where paid documents were.
-
-    Returns (document numbers, their numeric part) - the latter to sort by.
-    """
-    out = np.empty(len(doc_type), dtype=object)
-    seq = np.zeros(len(doc_type), dtype=np.int64)
-    for t, prefix in DOC_PREFIX.items():
-        rows = np.flatnonzero(doc_type == t)
-        if rows.size == 0:
-            continue
-        rows = rows[np.lexsort((rng.random(rows.size), doc_day[rows]))]
-        numbers = DOC_FIRST[t] + np.cumsum(rng.geometric(1.0 / DOC_GAP[t], size=rows.size))
-        out[rows] = _cat(prefix, _digits(numbers, DOC_WIDTH[t])).astype(object)
-        seq[rows] = numbers
-    return out, seq
-
-
-def _references(rng: np.random.Generator, lang: np.ndarray, cust: np.ndarray,
-                doc_type: np.ndarray, doc_day: np.ndarray, document: np.ndarray,
-                disputed: np.ndarray, plan: np.ndarray) -> np.ndarray:
+def _references(rng: np.random.Generator, es: np.ndarray, cust: np.ndarray, kind: np.ndarray,
+                doc_day: np.ndarray, document: np.ndarray, disputed: np.ndarray,
+                plan: np.ndarray, debit_reason: np.ndarray) -> np.ndarray:
     """Reference texts as an ERP carries them, in the customer's language.
 
     Credit memos name an invoice of the same customer dated no later
     (``Price adjustment INV-104233``); payments on account the remittance
-    (``Check 48213``); debit memos their reason; disputed invoices the
-    dispute reason; payment-plan invoices the installments paid; a share
+    (``Check 48213 unapplied``); debit memos their reason; disputed invoices
+    the dispute reason; payment-plan invoices the installments paid; a share
     of the other invoices the sales order.
     """
-    n = len(doc_type)
-    es = lang == "es"
-    ref = np.full(n, "", dtype=object)
-
-    def say(table, pick, rows):
-        words = np.where(es[rows], _col(table, 1)[pick], _col(table, 0)[pick])
-        return words.astype(object)
-
-    rows = np.flatnonzero(doc_type == "invoice")
-    order = rows[rng.random(rows.size) < ORDER_REF_SHARE]
-    ref[order] = np.where(es[order], "Pedido ", "SO-") + _digits(
-        rng.integers(300000, 999999, size=order.size)).astype(object)
+    ref = np.full(len(kind), "", dtype=_S)
+    rows = np.flatnonzero((kind == INVOICE) & (rng.random(len(kind)) < ORDER_REF_SHARE))
+    ref[rows] = _cat(np.where(es[rows], "Pedido ", "SO-"),
+                     _digits(rng.integers(300000, 999999, size=rows.size)))
     rows = np.flatnonzero(plan[:, 0] > 0)
-    ref[rows] = (np.where(es[rows], "Plan de pagos ", "Payment plan ").astype(object)
-                 + _cat(_digits(plan[rows, 1]), "/", _digits(plan[rows, 0])).astype(object)
-                 + np.where(es[rows], " pagado", " paid").astype(object))
+    ref[rows] = _cat(np.where(es[rows], "Plan de pagos ", "Payment plan "), _digits(plan[rows, 1]),
+                     "/", _digits(plan[rows, 0]), np.where(es[rows], " pagado", " paid"))
     rows = np.flatnonzero(disputed)
-    why = say(DISPUTE_REASONS, rng.integers(len(DISPUTE_REASONS), size=rows.size), rows)
-    ref[rows] = np.where(es[rows], "Disputa: ", "Dispute: ").astype(object) + why
-    rows = np.flatnonzero(doc_type == "payment")
-    ref[rows] = (say(PAYMENT_REFS, rng.integers(len(PAYMENT_REFS), size=rows.size), rows) + " "
-                 + _digits(rng.integers(1000, 99999, size=rows.size)).astype(object)
-                 + np.where(es[rows], " sin aplicar", " unapplied").astype(object))
-    rows = np.flatnonzero(doc_type == "debit_memo")
-    ref[rows] = say(DEBIT_REASONS, rng.integers(len(DEBIT_REASONS), size=rows.size), rows)
-    rows = np.flatnonzero(doc_type == "credit_memo")
-    invoice = _credited_invoice(rng, cust, doc_type, doc_day, document, rows)
-    reason = say(CREDIT_REASONS, rng.integers(len(CREDIT_REASONS), size=rows.size), rows)
-    ref[rows] = np.where(invoice != "", reason + " " + invoice, reason)
+    why = _say(DISPUTE_REASONS, rng.integers(len(DISPUTE_REASONS), size=rows.size), es[rows])
+    ref[rows] = _cat(np.where(es[rows], "Disputa: ", "Dispute: "), why)
+    rows = np.flatnonzero(kind == PAYMENT)
+    ref[rows] = _cat(_say(PAYMENT_REFS, rng.integers(len(PAYMENT_REFS), size=rows.size), es[rows]),
+                     " ", _digits(rng.integers(1000, 99999, size=rows.size)),
+                     np.where(es[rows], " sin aplicar", " unapplied"))
+    rows = np.flatnonzero(kind == DEBIT_MEMO)
+    ref[rows] = _say(DEBIT_REASONS, debit_reason[rows], es[rows])
+    rows = np.flatnonzero(kind == CREDIT_MEMO)
+    invoice = _credited_invoice(rng, cust, kind, doc_day, document, rows)
+    reason = _say(CREDIT_REASONS, rng.integers(len(CREDIT_REASONS), size=rows.size), es[rows])
+    ref[rows] = np.where(invoice != "", _cat(reason, " ", invoice), reason)
     return ref
 
 
-def _credited_invoice(rng: np.random.Generator, cust: np.ndarray, doc_type: np.ndarray,
+def _credited_invoice(rng: np.random.Generator, cust: np.ndarray, kind: np.ndarray,
                       doc_day: np.ndarray, document: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """For each credit memo in *rows*, an open invoice of its customer dated on or before it
-    ('' when there is none)."""
-    inv = np.flatnonzero(doc_type == "invoice")
-    out = np.full(rows.size, "", dtype=object)
+    """For each credit memo in *rows*, an open invoice of its customer dated on or
+    before it ('' when there is none)."""
+    out = np.full(rows.size, "", dtype=_S)
+    inv = np.flatnonzero(kind == INVOICE)
     if inv.size == 0 or rows.size == 0:
         return out
-    span = int(doc_day.max()) - int(doc_day.min()) + 2
-    key = cust[inv].astype(np.int64) * span + (doc_day[inv] - doc_day.min())
+    lo = int(doc_day.min())
+    span = int(doc_day.max()) - lo + 1
+    key = cust[inv].astype(np.int64) * span + (doc_day[inv] - lo)
     order = np.argsort(key, kind="stable")
-    sorted_key, inv = key[order], inv[order]
-    first = np.searchsorted(sorted_key, cust[rows].astype(np.int64) * span, side="left")
-    upto = np.searchsorted(sorted_key, cust[rows].astype(np.int64) * span
-                           + (doc_day[rows] - doc_day.min()), side="right")
+    key, inv = key[order], inv[order]
+    first = np.searchsorted(key, cust[rows].astype(np.int64) * span, side="left")
+    upto = np.searchsorted(key, cust[rows].astype(np.int64) * span + (doc_day[rows] - lo),
+                           side="right")
     has = upto > first
     pos = first + np.floor(rng.random(rows.size) * (upto - first)).astype(np.int64)
     out[has] = document[inv[pos[has]]]
     return out
 
 
-def _po_numbers(rng: np.random.Generator, style: np.ndarray, doc_type: np.ndarray,
-                doc_day: np.ndarray) -> np.ndarray:
+def _po_numbers(rng: np.random.Generator, style: np.ndarray, kind: np.ndarray) -> np.ndarray:
     """Customer PO numbers in each customer's own format, on invoices and debit memos."""
     n = len(style)
-    po = np.full(n, "", dtype=object)
-    debit = (doc_type == "invoice") | (doc_type == "debit_memo")
-    has = debit & (style > 0) & (rng.random(n) < PO_PRESENT_SHARE)
+    po = np.full(n, "", dtype=_S)
+    has = ((kind == INVOICE) | (kind == DEBIT_MEMO)) & (style > 0) & \
+        (rng.random(n) < PO_PRESENT_SHARE)
     number = rng.integers(0, 100_000_000, size=n)
-    for s, prefix in enumerate(PO_STYLES):
+    digits = {"PO-": (100_000, 5), "45": (100_000_000, 8), "P": (1_000_000, 6)}
+    for s, prefix in enumerate(PO_STYLES[1:], start=1):
         rows = np.flatnonzero(has & (style == s))
-        if rows.size == 0:
-            continue
-        digits = {"PO-": (number[rows] % 100000, 5), "45": (number[rows], 8),
-                  "P": (number[rows] % 1000000, 6)}[prefix]
-        po[rows] = _cat(prefix, _digits(*digits)).astype(object)
+        modulo, width = digits[prefix]
+        po[rows] = _cat(prefix, _digits(number[rows] % modulo, width))
     return po
 
 
@@ -924,7 +968,7 @@ def _nice_step(cents: np.ndarray) -> np.ndarray:
 def _credit_limits(rng: np.random.Generator, people: _People, items: _Items) -> np.ndarray:
     """A limit above each account's usual exposure; ~10 % of those with a balance over it.
 
-    Cash-terms accounts get no credit (limit 0, which means none).
+    Accounts on cash terms get no credit (limit 0, which means none).
     """
     n = len(people.ids)
     balance = np.zeros(n, dtype=np.int64)
@@ -933,11 +977,10 @@ def _credit_limits(rng: np.random.Generator, people: _People, items: _Items) -> 
     base = np.maximum(balance, typical) * rng.uniform(1.2, 3.0, n)
     step = _nice_step(base)
     limit = (np.ceil(base / step) * step).astype(np.int64)
-    step_b = _nice_step(balance.astype(np.float64))
-    cash = np.isin(people.terms, list(CASH_TERMS.values()))
+    step_b = _nice_step(balance)
+    cash = np.isin(people.terms, [TERMS_VOCAB.index(t) for t in CASH_TERMS.values()])
     can_exceed = (balance >= 2 * step_b) & ~cash
-    over = _pick(rng, round(OVER_LIMIT_SHARE * int((balance > 0).sum())),
-                 can_exceed.astype(np.float64))
+    over = _pick(rng, round(OVER_LIMIT_SHARE * int((balance > 0).sum())), can_exceed)
     below = balance[over] * rng.uniform(0.55, 0.95, over.size)
     limit[over] = np.maximum(np.floor(below / step_b[over]), 1).astype(np.int64) * step_b[over]
     limit[cash] = 0
@@ -950,17 +993,16 @@ def _tax_exemptions(rng: np.random.Generator, people: _People, as_day: int):
     n = len(people.ids)
     cert = np.full(n, "", dtype=object)
     expiry = np.full(n, np.datetime64("NaT"), dtype=_DAY)
-    us = (people.country == "US") & (people.state != "")
+    us = people.country == "US"
     k = max(1, round(TAX_EXEMPT_SHARE * n)) if n >= 10 else int(us.any())
-    rows = _pick(rng, k, us.astype(np.float64))
-    if rows.size == 0:
-        return cert, expiry.astype(DATE_DTYPE)
-    cert[rows] = _cat("EX-", people.state[rows].astype(_S), "-",
-                      _digits(rng.integers(0, 10_000_000, size=rows.size), 7)).astype(object)
-    days = as_day + rng.integers(60, 1200, size=rows.size)
-    expired = rng.permutation(rows.size)[: max(1, round(EXPIRED_CERT_SHARE * rows.size))]
-    days[expired] = as_day - rng.integers(5, 200, size=expired.size)
-    expiry[rows] = days.astype(_DAY)
+    rows = _pick(rng, k, us)
+    if rows.size:
+        cert[rows] = _cat("EX-", people.state[rows].astype(_S), "-",
+                          _digits(rng.integers(0, 10_000_000, size=rows.size), 7)).astype(object)
+        days = as_day + rng.integers(60, 1200, size=rows.size)
+        expired = rng.permutation(rows.size)[: max(1, round(EXPIRED_CERT_SHARE * rows.size))]
+        days[expired] = as_day - rng.integers(5, 200, size=expired.size)
+        expiry[rows] = days.astype(_DAY)
     return cert, expiry.astype(DATE_DTYPE)
 
 
@@ -970,33 +1012,38 @@ def _tax_exemptions(rng: np.random.Generator, people: _People, as_day: int):
 
 
 def _text(a) -> pd.Series:
-    return pd.Series(np.asarray(a, dtype=object), dtype=object)
+    """A text column as xlar keeps them: object dtype, '' for missing."""
+    a = np.asarray(a)
+    return pd.Series(a if a.dtype == object else a.astype(object), dtype=object)
 
 
 def _customer_frame(p: _People, limits: np.ndarray, cert: np.ndarray, expiry: np.ndarray
                     ) -> pd.DataFrame:
     cols = {
         "customer_id": _text(p.ids), "customer_name": _text(p.names),
-        "language": _text(p.language), "email": _text(p.email), "address": _text(p.address),
+        "language": _text(np.where(p.es, "es", "en")), "email": _text(p.email),
+        "address": _text(p.address),
         "credit_limit_cents": pd.Series(limits, dtype=np.int64), "currency": _text(p.currency),
-        "terms": _text(p.terms), "sales_partner": _text(p.sales_partner),
-        "territory": _text(p.territory), "collector": _text(p.collector),
-        "tax_exempt_cert": _text(cert), "tax_exempt_expiry": pd.Series(expiry, dtype=DATE_DTYPE),
+        "terms": _text(np.array(TERMS_VOCAB, dtype=object)[p.terms]),
+        "sales_partner": _text(p.sales_partner), "territory": _text(p.territory),
+        "collector": _text(p.collector), "tax_exempt_cert": _text(cert),
+        "tax_exempt_expiry": pd.Series(expiry, dtype=DATE_DTYPE),
     }
     return pd.DataFrame(cols)[list(CUSTOMER_COLUMNS)]
 
 
 def _item_frame(it: _Items, p: _People) -> pd.DataFrame:
-    n = len(it.cust)
-    c = it.cust
+    n, c = len(it.cust), it.cust
+    types = np.array(TYPES, dtype=object)[it.kind]
     cols = {
         "customer_id": _text(p.ids[c]), "customer_name": _text(p.names[c]),
-        "document": _text(it.document), "doc_type": _text(it.doc_type),
+        "document": _text(it.document), "doc_type": _text(types),
         "doc_date": pd.Series(it.doc_day.astype(_DAY), dtype=DATE_DTYPE),
         "due_date": pd.Series(it.due_day.astype(_DAY), dtype=DATE_DTYPE),
         "original_cents": pd.Series(it.original, dtype=np.int64),
         "open_cents": pd.Series(it.open, dtype=np.int64),
-        "currency": _text(p.currency[c]), "terms": _text(it.terms),
+        "currency": _text(p.currency[c]),
+        "terms": _text(np.array(TERMS_VOCAB, dtype=object)[it.terms]),
         "po_number": _text(it.po_number), "reference": _text(it.reference),
         "sales_partner": _text(p.sales_partner[c]), "territory": _text(p.territory[c]),
         "collector": _text(p.collector[c]), "disputed": pd.Series(it.disputed, dtype=bool),
@@ -1004,22 +1051,29 @@ def _item_frame(it: _Items, p: _People) -> pd.DataFrame:
         "source_file": _text(np.full(n, "demo", dtype=object)),
         "source_sheet": _text(np.full(n, "", dtype=object)),
         "source_line": pd.Series(np.arange(1, n + 1), dtype=np.int64),
-        "item_key": _text(_item_keys(p.ids[c], it.doc_type, it.document)),
+        "item_key": _text(_item_keys(p.ids, c, it.kind, it.document)),
     }
     return pd.DataFrame(cols)[list(OPEN_ITEM_COLUMNS)]
 
 
-def _item_keys(customer_id: np.ndarray, doc_type: np.ndarray, document: np.ndarray
+def _item_keys(ids: np.ndarray, cust: np.ndarray, kind: np.ndarray, document: np.ndarray
                ) -> np.ndarray:
-    """``customer|type|document``, the key :func:`xlar.model.item_keys` builds.
+    """``customer|type|document``: the key :func:`xlar.model.item_keys` builds.
 
     Document numbers are unique by construction, so no key needs the '#n'
-    of a repeat; building the text with numpy strings skips item_keys'
-    group-by, which costs seconds at a million rows.
+    of a repeat.  The ``customer|type|`` part is built once per pair in use,
+    then joined to the numbers with numpy strings: item_keys' group-by would
+    cost seconds at a million rows.
     """
     if len(document) == 0:
         return np.zeros(0, dtype=object)
-    return _cat(customer_id, "|", doc_type, "|", document).astype(object)
+    pair = cust.astype(np.int64) * len(TYPES) + kind
+    used = np.bincount(pair, minlength=len(ids) * len(TYPES)) > 0
+    pairs = np.flatnonzero(used)
+    slot = np.cumsum(used) - 1  # pair -> row of *head*
+    head = _cat(ids[pairs // len(TYPES)].astype(_S), "|",
+                np.array(TYPES, dtype=_S)[pairs % len(TYPES)], "|")
+    return _cat(head[slot[pair]], document)
 
 
 # ---------------------------------------------------------------------------
@@ -1131,7 +1185,8 @@ def _format_dates(values: pd.Series, fmt: str) -> np.ndarray:
 def _csv_text(values: pd.Series) -> np.ndarray:
     """Text that came from outside, made safe for a spreadsheet (OWASP: quote a formula start)."""
     s = values.to_numpy(dtype=object)
-    risky = pd.Series(s, dtype=object).str.startswith(FORMULA_PREFIXES).to_numpy(dtype=bool)
+    first = np.strings.slice(s.astype(_S), 0, 1)
+    risky = np.isin(first, np.array(FORMULA_PREFIXES, dtype=_S))
     if risky.any():
         s = s.copy()
         s[risky] = "'" + s[risky]
@@ -1159,15 +1214,16 @@ def _export_frame(items: pd.DataFrame, layout: ExportLayout) -> pd.DataFrame:
 
 def _write_atomically(frame: pd.DataFrame, path: str | os.PathLike, sep: str) -> Path:
     """Write a CSV (UTF-8 with a BOM, so Excel shows ñ and é; CRLF, as Windows ERPs do)
-    to a temporary file beside *path*, then put it in place."""
+    to a temporary file beside *path*, then put it in place: a reader never sees half
+    a file, and a failed write leaves the old one."""
     target = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or Path("."))
+    tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as fh:
+        with open(tmp, "x", encoding="utf-8-sig", newline="") as fh:
             frame.to_csv(fh, sep=sep, index=False, lineterminator="\r\n")
         os.replace(tmp, target)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
     return target
 

@@ -11,8 +11,13 @@ outside text was written as text, not as a formula), and converts documents
 
     with LibreOffice() as office:                  # or the ``libreoffice`` pytest fixture
         values = office.recalculated("aging.xlsx")  # {"Aging": [[...], ...], ...}
-        assert cell_at(values["Aging"], "E2") == 160.14
+        assert round(cell_at(values["Aging"], "E2"), 2) == 160.14
+        assert not cell_errors(values), cell_errors(values)
         office.convert_many(letters, "pdf", outdir)
+
+Costs measured here (2 cores): start + connect 1.3-1.7 s (once per test process), first
+load after start ~0.45 s, then a small workbook ~0.09 s for any read, a 20,000-row one
+~0.6 s, xlsx -> pdf ~0.09 s, docx -> pdf ~0.04 s (50 letters in ~2.2 s), stop ~0.13 s.
 
 Grids are anchored at A1 (``grid[0][0]`` is A1, ``grid[r][c]`` is row r+1, column c+1) and
 reach to the end of the sheet's used area.  Values: numbers (and dates, booleans) as
@@ -62,20 +67,30 @@ LibreOffice 7.4 quirks met here
   workbook; ``calculateAll()``, ``refresh()`` of pivots and ``storeToURL`` still work.
 * LibreOffice rebuilds every pivot from its source on load; its data field names are
   labels like ``"Sum - Open Amount"``, and the grand total row is ``"Total Result"``.
+* Error texts differ from Excel's: ``=SQRT(-1)`` gives ``Err:502`` (Excel ``#NUM!``), a
+  formula that does not parse (``=SUM(1,``) ``Err:511``, ``=NA()`` ``#N/A`` with code 32767.
+* A chart's ``ranges`` are merged by LibreOffice: categories B2:B8 plus data C1:C8 are
+  reported as ``B1:C8``.
 * The PID ``subprocess`` gets is ``oosplash``; killing only it leaves ``soffice.bin``
   running, hence the process group.  A port already in use makes soffice hang silently
-  rather than fail.  "failed to launch javaldx" on stderr is harmless.
+  rather than fail.  "failed to launch javaldx" on stderr is harmless.  A killed soffice
+  leaves its ``/tmp/OSL_PIPE_*_SingleOfficeIPC_*`` socket behind; the harness removes it.
+* On the first document load soffice runs ``gpgconf``/``gpg``/``gpgsm`` (signature
+  support) double-forked, in its process group; where PID 1 reaps slowly they linger a
+  moment as zombies.  They hold nothing; a check for leftovers must ignore state ``Z``.
 """
 
 from __future__ import annotations
 
 import atexit
 import contextlib
+import hashlib
 import os
 import re
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import tempfile
@@ -94,6 +109,7 @@ __all__ = [
     "cell_errors",
     "find_soffice",
     "import_uno",
+    "ipc_pipe_name",
     "unavailable_reason",
 ]
 
@@ -167,8 +183,8 @@ def import_uno() -> Any:
     added = [p for p in UNO_PATHS if p not in sys.path and os.path.isdir(p)]
     sys.path.extend(added)
     try:
-        import uno  # noqa: PLC0415
-        import unohelper  # noqa: F401, PLC0415  (needs to be importable later, too)
+        import uno
+        import unohelper  # noqa: F401  (LibreOffice's helpers import it later)
     except ImportError as exc:
         raise LibreOfficeUnavailable(
             f"the uno module (python3-uno) cannot be imported by {sys.executable} "
@@ -249,6 +265,25 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def ipc_pipe_name(profile_uri: str) -> str:
+    """Name of the single-instance socket soffice binds in /tmp for a profile:
+    ``OSL_PIPE_<uid>_SingleOfficeIPC_<md5>``, the MD5 of the profile URL in UTF-16LE as
+    hex bytes without zero padding."""
+    digest = hashlib.md5(profile_uri.encode("utf-16-le"), usedforsecurity=False).digest()
+    return f"OSL_PIPE_{os.getuid()}_SingleOfficeIPC_" + "".join(f"{b:x}" for b in digest)
+
+
+def _remove_ipc_pipe(profile_uri: str) -> None:
+    """Remove the socket a killed soffice leaves in /tmp (a clean exit removes it).  The
+    name is unique to our profile, so this touches no other office."""
+    name = ipc_pipe_name(profile_uri)
+    for directory in {"/tmp", tempfile.gettempdir()}:
+        pipe = Path(directory) / name
+        with contextlib.suppress(OSError):
+            if stat.S_ISSOCK(pipe.lstat().st_mode):
+                pipe.unlink()
+
+
 def _kill_group(pgid: int, sig: int = signal.SIGKILL) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, sig)
@@ -324,6 +359,7 @@ class LibreOffice:
                 self._discard()
                 raise
             self.starts += 1
+            atexit.unregister(self.close)
             atexit.register(self.close)
             return self
         raise LibreOfficeError("could not get a port of its own for soffice in 3 tries")
@@ -410,6 +446,7 @@ class LibreOffice:
                 proc.wait(timeout=10)
             _kill_group(proc.pid)  # anything left in its group (soffice.bin)
         if tmp is not None:
+            _remove_ipc_pipe((tmp / "profile").as_uri())
             shutil.rmtree(tmp, ignore_errors=True)
 
     def _log_tail(self, limit: int = 2000) -> str:
@@ -478,7 +515,8 @@ class LibreOffice:
     def document(self, path: str | os.PathLike[str], *, read_only: bool = True,
                  what: str | None = None) -> Iterator[Any]:
         """Open a document hidden (read-only by default: no lock file), yield its UNO
-        model, close it afterwards.  Errors name the file."""
+        model, close it afterwards.  Errors name the file.  The watchdog
+        (``call_timeout``) covers the whole ``with`` block."""
         path = Path(path).resolve()
         what = what or f"working on {path}"
         if not path.is_file():

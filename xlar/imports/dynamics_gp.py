@@ -5,14 +5,14 @@ The report is organised in customer blocks under a two-part page header::
 
     Fabrikam, Inc.
     HISTORICAL AGED TRIAL BALANCE FOR RECEIVABLES MANAGEMENT
-    Customer ID   Name                   Class ID     Phone 1         Terms   Credit Limit
-    Document Number Type Date      Due Date   Document Amount Current Trx Amount Current  31 - 60 Days ...
-    ---------------------------------------------------------------------------------------
-    AARONFIT0001  Aaron Fitz Electrical  USA-ILMO-T1  (312) 555-0100  Net 30  $25,000.00
+    Customer ID   Name                   Class ID     Terms   Credit Limit
+    Document Number Type Date     Due Date   Document Amount  Current Trx Amount  Current ...
+    ------------------------------------------------------------------------------------
+    AARONFIT0001  Aaron Fitz Electrical  USA-ILMO-T1  Net 30  $25,000.00
     STDINV2262    SLS  10/12/2026 11/11/2026  $4,111.28  $4,111.28  $4,111.28  $0.00 ...
     PYMNT0042     PMT  10/20/2026             ($500.00)  ($500.00)  ($500.00)  $0.00 ...
-                                 Customer Total:         $3,611.28  $3,111.28  $0.00 ...
-                                 Grand Totals:           ...
+                                   Customer Total:       $3,611.28  $3,611.28  $0.00 ...
+                                   Grand Totals:         ...
 
 How it is read:
 
@@ -54,7 +54,6 @@ from xlar.imports.sap import (
     cell_text,
     column_lookup,
     find_header,
-    is_blank_row,
     is_rule,
     row_text,
 )
@@ -147,9 +146,10 @@ def sniff(head: str) -> bool:
         and re.search(r"customer\s+totals?\s*:", head, re.IGNORECASE))
 
 
-def read(path: str | Path, options: ImportOptions = ImportOptions(),
+def read(path: str | Path, options: ImportOptions | None = None,
          progress: Progress = no_progress, display: str | None = None) -> ImportResult:
     """Read a GP Historical/Aged Trial Balance export (XLSX, XLS, CSV or TXT)."""
+    options = options or ImportOptions()
     p = Path(path)
     display = display or p.name
     progress(0, 0, f"reading {display}")
@@ -177,6 +177,8 @@ def _recognise_documents(labels: list[str]) -> dict[str, int] | None:
 def _recognise_customers(labels: list[str]) -> dict[str, int] | None:
     found: dict[str, int] = {}
     for i, label in enumerate(labels):
+        if label.endswith(":"):
+            return None  # "Customer ID:" labels a value on a customer line, not a column
         field = _CUSTOMER_LOOKUP.get(normalise_header(label))
         if field and field not in found:
             found[field] = i
@@ -219,6 +221,12 @@ def _customer_captions(rows: list[list], header: Header) -> dict[str, int] | Non
 
 
 def _collect(grid: Grid, header: Header, options: ImportOptions):
+    """Sort every row of the report into items and counted structure lines.
+
+    In the body a row is tried as a document first (a GP type code or a
+    code beside a date), then as a total, then as a customer header; a row
+    that is none of them is a title (a page header, a "Page: 2" line).
+    """
     cols = header.columns
     buckets = _buckets(grid.rows, header)
     caps = _customer_captions(grid.rows, header)
@@ -245,10 +253,12 @@ def _collect(grid: Grid, header: Header, options: ImportOptions):
     cust_start = grand_start = 0
     bucket_values: list[list] = []
     for r, (number, cells) in enumerate(zip(grid.lines, grid.rows, strict=True)):
-        text = row_text(cells)
-        if is_blank_row(cells):
+        texts = [cell_text(c) for c in cells]
+        filled = [t for t in texts if t]
+        text = " | ".join(texts).strip(" |")  # as row_text, from the texts at hand
+        if not filled:
             out.skip("blank")
-        elif all(is_rule(cell_text(c)) for c in cells if cell_text(c)):
+        elif all(is_rule(t) for t in filled):
             out.skip("rule")
         elif text in captions:
             out.skip("repeated header" if text in seen_captions else "title or header")
@@ -389,6 +399,15 @@ def _customer_header(cells: list, caps: dict[str, int] | None
     return None
 
 
+def _distinct_amounts(values: pd.Series, decimal: str, digits: int
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    """Parse each distinct aging value once ("$0.00" fills most of the
+    columns); an empty cell is 0.  Returns (cents, readable)."""
+    codes, uniques = pd.factorize(values.map(lambda v: "0" if cell_text(v) == "" else v))
+    p = parse_amounts(pd.Series(uniques, dtype=object), decimal, digits)
+    return p.cents[codes], p.ok[codes]
+
+
 def _aging_mismatches(frame: pd.DataFrame, bucket_values: list[list], labels: list[str],
                       options: ImportOptions) -> pd.Series:
     """Per document: '' when its aging columns add up to its Current Trx
@@ -411,20 +430,19 @@ def _aging_mismatches(frame: pd.DataFrame, bucket_values: list[list], labels: li
         unreadable: list[list[str]] = [[] for _ in rows]
         for k, label in enumerate(labels):
             vals = pd.Series([bucket_values[i][k] for i in rows], dtype=object)
-            blank = vals.map(lambda v: cell_text(v) == "").to_numpy()
-            p = parse_amounts(vals.where(~blank, "0"), opened.decimal, int(d))
-            total += np.where(p.ok, p.cents, 0)
-            for j in np.flatnonzero(~p.ok):
+            cents, ok = _distinct_amounts(vals, opened.decimal, int(d))
+            total += np.where(ok, cents, 0)
+            for j in np.flatnonzero(~ok):
                 unreadable[j].append(f"{label} {cell_text(vals.iat[j])!r}")
-        for j, i in enumerate(rows):
-            currency = cur.iat[i]
-            if unreadable[j]:
-                reasons[i] = ("aging column(s) that are not amounts: " + ", ".join(unreadable[j])
-                              + "; the document cannot be checked against its aging")
-            elif opened.ok[j] and total[j] != opened.cents[j] and not (
-                    credit[i] and total[j] == -opened.cents[j]):
-                reasons[i] = (f"the aging columns add up to {format_money(total[j], currency)}"
-                              f" but the Current Trx Amount is "
-                              f"{format_money(opened.cents[j], currency)}: one of them is "
-                              "wrong; check the document in GP")
+        # A credit printed positive with negative aging (or the reverse) adds up too.
+        off = opened.ok & (total != opened.cents) & ~(credit[rows] & (total == -opened.cents))
+        for j in np.flatnonzero(off):
+            currency = cur.iat[rows[j]]
+            reasons[rows[j]] = (f"the aging columns add up to {format_money(total[j], currency)}"
+                                " but the Current Trx Amount is "
+                                f"{format_money(opened.cents[j], currency)}: one of them is "
+                                "wrong; check the document in GP")
+        for j in (j for j, u in enumerate(unreadable) if u):
+            reasons[rows[j]] = ("aging column(s) that are not amounts: " + ", ".join(unreadable[j])
+                                + "; the document cannot be checked against its aging")
     return pd.Series(reasons, index=frame.index, dtype=object)

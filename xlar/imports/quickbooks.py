@@ -141,7 +141,12 @@ _GRAND_TOTAL = re.compile(r"(?:grand\s+|report\s+)?total", re.IGNORECASE)
 _BLOCK_TOTAL = re.compile(r"total\s+\S", re.IGNORECASE)
 _AS_OF = re.compile(r"^\s*as\s+(?:of|at)\s+(?P<date>.+?)\s*$", re.IGNORECASE)
 _AGEING_BY = re.compile(r"^\s*age?ing\s+by\s+(?P<what>.+?)\s*$", re.IGNORECASE)
-_LETTER = re.compile(r"[^\W\d_]")
+#: Cell texts that are values, never labels: dates (10/20/2026, 2026-10-20,
+#: 12 Oct 2026, October 31, 2026) and amounts ($1,234.56, (150.00)).
+_VALUE_TEXT = re.compile(
+    r"\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}"
+    r"|\d{1,2}[ -][^\W\d_]{3,9}\.?[ -]\d{2,4}|[^\W\d_]{3,9}\.? \d{1,2},? \d{4}"
+    r"|[-+(]?[$€£]?-?\d[\d,.' ]*\)?(?:\s*(?:cr|dr))?", re.IGNORECASE)
 
 
 class _Sheet(NamedTuple):
@@ -213,17 +218,23 @@ def _shown(v) -> str:
 def _find_header(rows: list[list], layout: BlockLayout, limit: int = 40) -> _Header | None:
     """The header: one row, or two rows read together ("Due" over "Date").
 
-    A one-row header wins over the same row read under the line above it, so
-    a title merged across the columns is never glued onto the header.
+    Two rows are taken together only when the upper one has several labels
+    and together they name more columns than the lower one alone: a title
+    merged across the columns is never glued onto the header, and "Due" over
+    "Date" is not read as a second "Date".
     """
+    def words(row: list) -> list[str]:
+        return [normalise_header(_shown(c)) for c in row]
+
     for r in range(min(limit, len(rows))):
-        hit = _match_header([[_shown(c)] for c in rows[r]], layout)
-        if hit:
-            return _Header(r, 1, *hit, [normalise_header(_shown(c)) for c in rows[r]])
-        if r + 1 < len(rows) and not _match_header([[_shown(c)] for c in rows[r + 1]], layout):
-            hit = _match_header(_stacked(rows[r], rows[r + 1]), layout)
-            if hit:
-                return _Header(r, 2, *hit, [normalise_header(_shown(c)) for c in rows[r + 1]])
+        alone = _match_header([[_shown(c)] for c in rows[r]], layout)
+        if alone:
+            return _Header(r, 1, *alone, words(rows[r]))
+        if r + 1 < len(rows) and len({_shown(c) for c in rows[r]} - {""}) > 1:
+            two = _match_header(_stacked(rows[r], rows[r + 1]), layout)
+            below = two and _match_header([[_shown(c)] for c in rows[r + 1]], layout)
+            if two and (below is None or len(two[1]) > len(below[1])):
+                return _Header(r, 2, *two, words(rows[r + 1]))
     return None
 
 
@@ -277,11 +288,22 @@ def _describe_header(header: _Header, lines: list[int]) -> str:
     return f"column header on {where}: {pairs}"
 
 
-def _title_decisions(rows: list[list], lines: list[int]) -> list[str]:
+def _title_texts(sheet: _Sheet, i: int) -> list[str]:
+    """The texts of title line *i*: the whole line of a text file, for an
+    unquoted "As of October 31, 2026" is split at its comma; each distinct
+    cell of a sheet (the corner stamp and the centred titles)."""
+    if sheet.text_lines is not None:
+        line = sheet.text_lines[sheet.grid.lines[i] - 1]
+        return [line.strip().rstrip(",;\t| ").strip('"').strip()]
+    return list(dict.fromkeys(t for t in map(_shown, sheet.grid.rows[i]) if t))
+
+
+def _title_decisions(sheet: _Sheet, top: int) -> list[str]:
     """What the title lines say about the report: its date, how it ages."""
     out = []
-    for row, line in zip(rows, lines, strict=True):
-        for text in dict.fromkeys(_shown(c) for c in row if _shown(c)):
+    for i in range(top):
+        line = sheet.grid.lines[i]
+        for text in _title_texts(sheet, i):
             m = _AS_OF.match(text)
             if m:
                 p = parse_dates(pd.Series([m["date"]], dtype=object))
@@ -314,37 +336,37 @@ def _walk(sheet: _Sheet, header: _Header, layout: BlockLayout, decisions: list[s
 
     skipped: Counter = Counter()
     skipped["title or header"] = header.top + header.height
-    decisions += _title_decisions(rows[: header.top], lines[: header.top])
+    decisions += _title_decisions(sheet, header.top)
     decisions.append(_describe_header(header, lines))
     spans = _spans(lines, sheet.lines_read)
     extra = sum(spans[: header.top + header.height]) - header.top - header.height
     records: list[dict] = []
     printed: list[PrintedTotal] = []
-    block, block_start = "", 0
+    block, block_start = "", 0  # the open section's label, and its first row
 
     for i in range(header.top + header.height, len(rows)):
         cells = list(rows[i]) + [""] * (width - len(rows[i]))
         extra += spans[i] - 1
         kind, label = _line_kind(cells, header, identity, figures, label_lines)
-        if kind != "data":
-            skipped[kind] += 1
-        if kind == "section header":
-            block, block_start = label, len(records)
-        elif kind in ("subtotal", "total"):
-            first = block_start if kind == "subtotal" else 0
-            figure = cells[open_col] if open_col is not None else None
-            printed.append(PrintedTotal(label, name, lines[i], figure,
-                                        tuple(range(first, len(records)))))
-            block, block_start = "", len(records)
-        elif kind == "data":
+        if kind == "data":
             record = {f: cells[j] for f, j in single.items()}
-            for k, j in enumerate(buckets):
-                record[f"_bucket{k}"] = cells[j]
+            record.update({f"_bucket{k}": cells[j] for k, j in enumerate(buckets)})
             if layout.block_is_customer and block and not _shown(record.get("customer_name")):
                 record["customer_name"] = block
             record["_line"] = lines[i]
             record["_raw"] = _raw_line(sheet, cells, lines[i], spans[i])
             records.append(record)
+            continue
+        skipped[kind] += 1
+        if kind == "section header":
+            block, block_start = label, len(records)
+        elif kind in ("subtotal", "total"):
+            # A section total adds up its own section; the report total, everything.
+            first = block_start if kind == "subtotal" else 0
+            figure = cells[open_col] if open_col is not None else None
+            printed.append(PrintedTotal(label, name, lines[i], figure,
+                                        tuple(range(first, len(records)))))
+            block, block_start = "", len(records)
     if extra:
         skipped["line break inside a quoted cell"] += extra
 
@@ -352,13 +374,19 @@ def _walk(sheet: _Sheet, header: _Header, layout: BlockLayout, decisions: list[s
     if layout.block_is_customer and "customer_name" not in columns:
         columns.append("customer_name")
     columns += [f"_bucket{k}" for k in range(len(buckets))]
+    raw = RawRows(_raw_frame(records, columns, name), sheet.lines_read, skipped, printed,
+                  decisions)
+    return BlockReport(raw, [header.labels[j] for j in buckets])
+
+
+def _raw_frame(records: list[dict], columns: list[str], sheet: str) -> pd.DataFrame:
+    """The data rows as raw cell values (object columns), with where each came from."""
     frame = pd.DataFrame({c: pd.Series([r.get(c, "") for r in records], dtype=object)
                           for c in columns})
-    frame["_sheet"] = name
+    frame["_sheet"] = sheet
     frame["_line"] = pd.Series([r["_line"] for r in records], dtype=np.int64)
     frame["_raw"] = pd.Series([r["_raw"] for r in records], dtype=object)
-    raw = RawRows(frame, sheet.lines_read, skipped, printed, decisions)
-    return BlockReport(raw, [header.labels[j] for j in buckets])
+    return frame
 
 
 def _spans(lines: list[int], lines_read: int) -> list[int]:
@@ -391,21 +419,23 @@ def _line_kind(cells: list, header: _Header, identity: set[int], figures: set[in
         return "percentage row", ""
     j0, v0 = filled[0]
     label = _shown(v0)
-    mapped = identity | figures
-    if not (isinstance(v0, str) and _LETTER.search(label) and (j0 == 0 or j0 not in mapped)):
+    if not (isinstance(v0, str) and not _VALUE_TEXT.fullmatch(label)
+            and (j0 == 0 or j0 not in identity | figures)):
         return "data", ""
+    # Before looking at the other cells: a run stamp written without quotes
+    # spills its commas into the next columns ("Accrual Basis Monday",
+    # " November 2", ...), and its first cell says what it is.
+    for kind, pattern in label_lines:
+        if pattern.search(label):
+            return kind, label
     # A label merged across several cells repeats in each of them.
     others = [j for j, v in filled[1:] if _shown(v) != label]
     if any(j in identity for j in others):
         return "data", ""
-    has_figures = any(j in figures for j in others)
     if _GRAND_TOTAL.fullmatch(label):
         return "total", label
-    if has_figures and _BLOCK_TOTAL.match(label):
+    if any(j in figures for j in others) and _BLOCK_TOTAL.match(label):
         return "subtotal", label
-    for kind, pattern in label_lines:
-        if pattern.search(label):
-            return kind, label
     if not others:
         return "section header", label
     return "data", ""
@@ -452,7 +482,8 @@ QUICKBOOKS = BlockLayout(
     required=("doc_type", "document", "open_amount"),
     looked_for="Type or Transaction Type, Num, Open Balance",
     label_lines=(
-        # The run stamp Online adds under TOTAL: "Accrual Basis Monday, November 2, 2026 10:31 AM GMT-05:00".
+        # The run stamp Online adds under TOTAL:
+        # "Accrual Basis Monday, November 2, 2026 10:31 AM GMT-05:00".
         ("footer", r"^(?:accrual|cash)\s+basis\b|\b\d{1,2}:\d{2}\s*[ap]m\b|\bgmt[+-]\d"),
     ),
 )
@@ -471,9 +502,10 @@ def sniff(head: str) -> bool:
     return "open balance" in head.lower() and bool(_SECTION_TOTAL.search(head))
 
 
-def read(path: str | Path, options: ImportOptions = ImportOptions(),
+def read(path: str | Path, options: ImportOptions | None = None,
          progress: Progress = no_progress, display: str | None = None) -> ImportResult:
     """Read a QuickBooks A/R Aging Detail export (CSV, XLSX, XLS)."""
+    options = options or ImportOptions()
     display = display or Path(path).name
     progress(0, 0, f"reading {display}")
     raw = read_block_report(path, QUICKBOOKS, display).raw

@@ -1,21 +1,22 @@
 """Xero Aged Receivables Detail, exported to Excel (or CSV).
 
-The report::
+The report (Excel; the CSV export has the same rows)::
 
-    Aged Receivables Detail                              report name
-    Bayside Traders Ltd                                  organisation
-    As at 31 October 2026                                report date
-    Ageing by due date                                   how it ages
+    Aged Receivables Detail                   report name
+    Bayside Traders Ltd                       organisation
+    As at 31 October 2026                     report date
+    Ageing by due date                        how it ages
 
-    Invoice Date | Invoice Number | Invoice Reference | Due Date | Current | < 1 Month | 1 Month | 2 Months | 3 Months | Older | Total
-    Bayside Club                                                          contact
-    10 Oct 2026 | INV-0041 | Oct fees | 9 Nov 2026 | 1,250.00 |  |  |  |  |  | 1,250.00
-    28 Sep 2026 | CN-0003  | Refund   |            |          | -150.00 | ... | -150.00
+    Invoice Date | Invoice Number | Invoice Reference | Due Date | Current | < 1 Month
+        | 1 Month | 2 Months | 3 Months | Older | Total
+    Bayside Club                              contact
+    10 Oct 2026 | INV-0041 | Oct fees | 9 Nov 2026 | 1,250.00 | ... | 1,250.00
+    28 Sep 2026 | CN-0003 | Refund |  |  | -150.00 | ... | -150.00
     Total Bayside Club |  |  |  | 1,250.00 | -150.00 | ... | 1,100.00     contact total
-    Marine Systems                                                        next contact
+    Marine Systems                            next contact
     ...
-    Total |  |  |  | ... | 5,432.10                                         report total
-    Percentage of total |  |  |  | 40% | 20% | ...                         (may follow)
+    Total |  |  |  | ... | 5,432.10          report total
+    Percentage of total |  |  |  | 40% | ...  (may follow)
 
 Each contact is a block: a row with its name, its invoices and credit notes,
 and a ``Total <contact>`` row.  An item's open amount is its Total column;
@@ -42,7 +43,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from xlar.imports.common import ImportOptions, ImportResult, RawRows, finish_import
+from xlar.imports.common import ImportOptions, ImportResult, RawRows, finish_import, text_column
 from xlar.imports.quickbooks import BlockLayout, BlockReport, read_block_report
 from xlar.money import detect_decimal_separator, parse_amounts
 from xlar.progress import Progress, no_progress
@@ -75,7 +76,8 @@ XERO = BlockLayout(
     looked_for="Invoice Number or Reference, aging columns such as Current / < 1 Month / Older, "
                "and Total",
     fallbacks=(("document", "reference"),),
-    label_lines=(("percentage row", r"percent|%"),),
+    # "Percentage of total": not a contact named "100% Juice".
+    label_lines=(("percentage row", r"^(?:%|percent(?:age)?\b)"),),
     block_is_customer=True,
 )
 
@@ -112,9 +114,10 @@ def sniff(head: str) -> bool:
     return "< 1 month" in low and "older" in low and "total" in low
 
 
-def read(path: str | Path, options: ImportOptions = ImportOptions(),
+def read(path: str | Path, options: ImportOptions | None = None,
          progress: Progress = no_progress, display: str | None = None) -> ImportResult:
     """Read a Xero Aged Receivables Detail export (XLSX, XLS, CSV)."""
+    options = options or ImportOptions()
     display = display or Path(path).name
     progress(0, 0, f"reading {display}")
     report = read_block_report(path, XERO, display)
@@ -164,24 +167,21 @@ def _amount(units: int) -> str:
 
 
 def _kinds_from_numbers(raw: RawRows) -> RawRows:
-    """Credit notes, overpayments and prepayments, told by their number when there is no Type column.
+    """Credit notes, overpayments and prepayments, told by their number (no Type column).
 
     Rows the numbers say nothing about keep an empty type: they are invoices,
     or credit memos when negative.
     """
     f = raw.frame
-    if f.empty or ("doc_type" in f.columns and (f["doc_type"].map(_text) != "").any()):
+    if f.empty or ("doc_type" in f.columns and (text_column(f["doc_type"]) != "").any()):
         return raw
     f = f.copy()
     # The number only: a free-text reference ("credit note to follow") says
     # nothing reliable about the row.
-    f["doc_type"] = f["document"].map(_text).map(_kind_of).astype(object)
+    f["doc_type"] = text_column(f["document"]).map(_kind_of).astype(object)
     return raw._replace(frame=f)
 
 
 def _kind_of(text: str) -> str:
-    return next((kind for pattern, kind in _NUMBER_KINDS if pattern.search(text.strip())), "")
+    return next((kind for pattern, kind in _NUMBER_KINDS if pattern.search(text)), "")
 
-
-def _text(v) -> str:
-    return "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v).strip()

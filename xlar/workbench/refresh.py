@@ -268,7 +268,7 @@ def read_previous(wb, path: Path) -> Previous:
 
     return Previous(
         open_items=table(OPEN_ITEMS, _owned_headers(OPEN_ITEMS)),
-        closed=table(CLOSED_ITEMS, [CLOSED_ITEMS.columns[0].header]),
+        closed=table(CLOSED_ITEMS, _owned_headers(CLOSED_ITEMS)),
         customers=table(CUSTOMERS),
         run_log=table(RUN_LOG),
         settings=table(SETTINGS),

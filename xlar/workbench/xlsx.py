@@ -62,8 +62,8 @@ def open_workbook(path: Path) -> Workbook:
 def find_table(wb: Workbook, name: str):
     """(worksheet, table) for an Excel Table by name (case-insensitive), or (None, None)."""
     for ws in wb.worksheets:
-        for tname, table in ws.tables.items():
-            if tname.lower() == name.lower():
+        for table in ws.tables.values():  # .items() gives (name, ref), not tables
+            if table.displayName.lower() == name.lower():
                 return ws, table
     return None, None
 

@@ -1,0 +1,189 @@
+"""Refreshing the AR workbench keeps what the specialist typed, and moves closed items aside."""
+
+import datetime as dt
+
+import pytest
+from openpyxl import load_workbook
+from openpyxl.worksheet.table import TableColumn
+
+from xlar.workbench.refresh import RefreshError, refresh
+from xlar.workbench.xlsx import WorkbookLocked
+
+HEADER = "Customer ID,Customer Name,Invoice,Invoice Date,Due Date,Original Amount,Open Balance\n"
+
+
+def export(path, rows):
+    path.write_text(HEADER + "".join(",".join(r) + "\n" for r in rows))
+    return path
+
+
+V1 = [
+    ("A", "Alpha Co", "A1", "2026-08-01", "2026-08-31", "1000.00", "1000.00"),
+    ("A", "Alpha Co", "A2", "2026-09-01", "2026-10-01", "500.00", "500.00"),
+    ("B", "Beta SA", "B1", "2026-10-01", "2026-11-30", "250.00", "250.00"),
+    ("B", "Beta SA", "B2", "2026-07-01", "2026-07-31", "75.50", "75.50"),
+]
+# A1 partly paid, A2 paid (gone), B unchanged, C1 new.
+V2 = [
+    ("A", "Alpha Co", "A1", "2026-08-01", "2026-08-31", "1000.00", "400.00"),
+    ("B", "Beta SA", "B1", "2026-10-01", "2026-11-30", "250.00", "250.00"),
+    ("B", "Beta SA", "B2", "2026-07-01", "2026-07-31", "75.50", "75.50"),
+    ("C", "Gamma =1+1", "C1", "2026-10-15", "2026-11-14", "60.00", "60.00"),
+]
+
+
+def rows_by_doc(ws, table="OpenItems"):
+    from openpyxl.utils.cell import range_boundaries
+
+    t = ws.tables[table]
+    c0, r0, c1, r1 = range_boundaries(t.ref)
+    header = [ws.cell(r0, c).value for c in range(c0, c1 + 1)]
+    out = {}
+    for r in range(r0 + 1, r1 + 1):
+        cells = {h: ws.cell(r, c0 + j) for j, h in enumerate(header)}
+        if cells.get("Document") and cells["Document"].value:
+            out[cells["Document"].value] = cells
+    return header, out
+
+
+def user_edits(path):
+    """What a specialist does between refreshes, done with openpyxl like Excel would."""
+    wb = load_workbook(path)
+    ws = wb["Open Items"]
+    t = ws.tables["OpenItems"]
+    header, rows = rows_by_doc(ws)
+    notes_col, follow_col, calc_col = len(header) + 1, len(header) + 2, len(header) + 3
+    for col, name in ((notes_col, "My Notes"), (follow_col, "Follow-up"), (calc_col, "Double")):
+        ws.cell(1, col, name)
+        t.tableColumns.append(TableColumn(id=col, name=name))
+    last = ws.max_row
+    t.ref = f"A1:{ws.cell(1, calc_col).column_letter}{last}"
+    rows["A1"]["Key"].parent.cell(rows["A1"]["Key"].row, notes_col, "called Ann, pays Friday")
+    rows["B2"]["Key"].parent.cell(rows["B2"]["Key"].row, notes_col, "=not a formula, just text")
+    ws.cell(rows["B2"]["Key"].row, notes_col).data_type = "s"
+    ws.cell(rows["A2"]["Key"].row, follow_col, dt.datetime(2026, 11, 5))
+    open_col = header.index("Open Amount") + 1
+    letter = ws.cell(1, open_col).column_letter
+    for r in range(2, last + 1):
+        ws.cell(r, calc_col, f"={letter}{r}*2")
+    wb["Customers"].cell(2, 4, "ap@alpha.example")  # E-mail of the first customer (A)
+    mine = wb.create_sheet("My Analysis")
+    mine["A1"] = "my own sheet"
+    mine["B2"] = "=SUM('Open Items'!I:I)"
+    wb.save(path)
+
+
+def test_refresh_twice_keeps_user_columns_and_lists_closed_items(tmp_path):
+    wbpath = tmp_path / "AR Workbench.xlsx"
+    src = export(tmp_path / "v1.csv", V1)
+    r1 = refresh(wbpath, source=src, as_of="2026-10-31")
+    assert len(r1.workbench.items) == 4
+    user_edits(wbpath)
+
+    export(src, V2)
+    r2 = refresh(wbpath, as_of="2026-10-31")  # source comes from the Settings sheet now
+    assert r2.workbench.carried.columns == ["My Notes", "Follow-up", "Double"]
+
+    wb = load_workbook(wbpath)
+    header, rows = rows_by_doc(wb["Open Items"])
+    assert set(rows) == {"A1", "B1", "B2", "C1"}
+    assert rows["A1"]["Open Amount"].value == 400          # owned column follows the export
+    assert rows["A1"]["My Notes"].value == "called Ann, pays Friday"
+    assert rows["B2"]["My Notes"].value == "=not a formula, just text"
+    assert rows["B2"]["My Notes"].data_type == "s"         # still text, not a formula
+    assert rows["C1"]["My Notes"].value is None
+    # the calculated column followed its rows and filled the new one
+    for doc, cells in rows.items():
+        r = cells["Double"].row
+        letter = cells["Open Amount"].column_letter
+        assert cells["Double"].value == f"={letter}{r}*2", doc
+    # outside text that looks like a formula stays text
+    assert rows["C1"]["Customer Name"].value == "Gamma =1+1"
+
+    # A2 left the export: it is on the closed list with its follow-up date
+    _, closed = rows_by_doc(wb["Closed Since Last Refresh"], "ClosedItems")
+    assert set(closed) == {"A2"}
+    assert closed["A2"]["Follow-up"].value == dt.datetime(2026, 11, 5)
+    assert closed["A2"]["Open Amount"].value == 500
+    assert closed["A2"]["Closed By Refresh Of"].value == dt.datetime(2026, 10, 31)
+
+    # the user's own sheet and the e-mail typed on Customers survive
+    assert wb["My Analysis"]["A1"].value == "my own sheet"
+    assert wb["My Analysis"]["B2"].value == "=SUM('Open Items'!I:I)"
+    cust = {wb["Customers"].cell(r, 1).value: wb["Customers"].cell(r, 4).value
+            for r in range(2, wb["Customers"].max_row + 1)}
+    assert cust["A"] == "ap@alpha.example" and cust["C"] in (None, "")
+
+    # Run Log: both runs are there
+    log = [c.value for c in wb["Run Log"]["D"][1:]]
+    assert log.count("refresh") >= 2 and len({c.value for c in wb["Run Log"]["A"][1:]}) >= 1
+
+    # A third refresh with the same export changes nothing but the log.
+    before = _snapshot(wbpath)
+    refresh(wbpath, as_of="2026-10-31")
+    after = _snapshot(wbpath)
+    assert {k: v for k, v in after.items() if k != "Run Log"} == \
+        {k: v for k, v in before.items() if k != "Run Log"}
+    assert len(after["Run Log"]) > len(before["Run Log"])
+
+
+def _snapshot(path):
+    wb = load_workbook(path)
+    return {ws.title: [tuple(c.value for c in row) for row in ws.iter_rows()] for ws in wb}
+
+
+def test_an_item_that_comes_back_gets_its_notes_back(tmp_path):
+    wbpath = tmp_path / "wb.xlsx"
+    src = export(tmp_path / "s.csv", V1)
+    refresh(wbpath, source=src, as_of="2026-10-31")
+    user_edits(wbpath)
+    export(src, V2)
+    refresh(wbpath, as_of="2026-10-31")
+    export(src, V1)          # A2 is open again (a payment was reversed)
+    refresh(wbpath, as_of="2026-10-31")
+    wb = load_workbook(wbpath)
+    _, rows = rows_by_doc(wb["Open Items"])
+    assert rows["A2"]["Follow-up"].value == dt.datetime(2026, 11, 5)
+    _, closed = rows_by_doc(wb["Closed Since Last Refresh"], "ClosedItems")
+    assert "A2" not in closed and "C1" in closed
+
+
+def test_workbench_structure_and_types(tmp_path):
+    wbpath = tmp_path / "wb.xlsx"
+    refresh(wbpath, source=export(tmp_path / "s.csv", V1), as_of="2026-10-31")
+    wb = load_workbook(wbpath)
+    assert wb.sheetnames[:2] == ["Summary", "Open Items"]
+    for name in ("Aging by Customer", "Aging by Sales Partner", "Customers", "Rejected Rows",
+                 "Run Log", "Settings", "Closed Since Last Refresh"):
+        assert name in wb.sheetnames
+    ws = wb["Open Items"]
+    assert ws.freeze_panes == "A2"
+    _, rows = rows_by_doc(ws)
+    a1 = rows["A1"]
+    assert isinstance(a1["Due Date"].value, dt.datetime) and a1["Due Date"].number_format == "mm-dd-yy"
+    assert a1["Open Amount"].value == 1000 and "#,##0.00" in a1["Open Amount"].number_format
+    assert a1["Days Past Due"].value == 61 and a1["Bucket"].value == "61-90"
+    settings = {ws.cell(r, 1).value: ws.cell(r, 2).value for ws in [wb["Settings"]]
+                for r in range(2, ws.max_row + 1)}
+    assert settings["source_file"].endswith("s.csv") and settings["bucket_edges"] == "0,30,60,90,120"
+
+
+def test_refresh_without_a_source_says_what_to_do(tmp_path):
+    with pytest.raises(RefreshError, match="--source"):
+        refresh(tmp_path / "new.xlsx")
+
+
+def test_a_workbook_open_in_excel_is_not_replaced_and_nothing_is_lost(tmp_path):
+    wbpath = tmp_path / "wb.xlsx"
+    src = export(tmp_path / "s.csv", V1)
+    refresh(wbpath, source=src, as_of="2026-10-31")
+    before = wbpath.read_bytes()
+    (tmp_path / "~$wb.xlsx").write_bytes(b"owner")       # Excel's lock file
+    export(src, V2)
+    with pytest.raises(WorkbookLocked, match="open in another program") as e:
+        refresh(wbpath, as_of="2026-10-31")
+    assert wbpath.read_bytes() == before
+    saved = [p for p in tmp_path.glob("wb (xlar *).xlsx")]
+    assert len(saved) == 1 and str(saved[0].name) in str(e.value)
+    _, rows = rows_by_doc(load_workbook(saved[0])["Open Items"])
+    assert "C1" in rows
