@@ -111,3 +111,24 @@ def test_formatting_follows_the_language():
         format_money(123456, "EUR", "es_ES") == "1.234,56\u00a0€"
     assert cents_to_decimal(-5, "USD") == Decimal("-0.05")
     assert np.int64(5) == parse_amounts(pd.Series([0.05])).cents[0]
+
+
+_decorations = st.sampled_from([
+    "{}", "-{}", "{}-", "({})", "${}", "-${}", "(${})", "{} ", " {}", "€ {}", "{}CR", "+{}",
+    "--{}", "{}--", "({}", "USD {}", "{}e2", "1{}", "{}.5",
+])
+
+
+@given(st.integers(min_value=0, max_value=10**11), st.sampled_from([".", ","]),
+       st.booleans(), _decorations, st.sampled_from([0, 2, 3]))
+def test_vectorised_and_one_by_one_readers_always_agree(cents, sep, grouped, deco, digits):
+    """The fast column reader must take exactly the values the careful reader takes,
+    with the same result: otherwise a value could read differently by row count."""
+    whole, frac = divmod(cents, 100)
+    thousands = "," if sep == "." else "."
+    body = f"{whole:,}".replace(",", thousands) if grouped else str(whole)
+    text = deco.format(f"{body}{sep}{frac:02d}")
+    one_cents, one_reason = parse_amount(text, sep, digits)
+    col = parse_amounts(pd.Series([text, text], dtype=object), sep, digits)
+    assert (col.cents[0] if col.ok[0] else None) == one_cents
+    assert col.ok[0] == (one_reason is None)

@@ -151,12 +151,13 @@ def detect_column_order(columns, default: str = "MDY") -> tuple[str, bool]:
     texts = []
     for values in columns:
         s = values if isinstance(values, pd.Series) else pd.Series(values, dtype=object)
+        s = pd.Series(pd.unique(s), dtype=object)
         s = s[s.map(lambda v: isinstance(v, str) and bool(v.strip()))]
         if len(s):
             texts.append(s.astype(str).str.strip())
     if not texts:
         return default, False
-    text = pd.concat(texts, ignore_index=True)
+    text = pd.Series(pd.unique(pd.concat(texts, ignore_index=True)), dtype=object)
     norm = _normalise_text(text)
     order, proved = detect_date_order(norm[~norm.str.contains("m", regex=False)], default)
     if not proved and text.str.fullmatch(r"\d{1,2}\.\d{1,2}\.\d{2,4}").mean() > 0.5:
@@ -192,6 +193,24 @@ def parse_dates(values, order: str | None = None, default_order: str = "MDY") ->
         d = s.to_numpy().astype("datetime64[D]")
         good = ~np.isnat(d)
         return ParsedDates(d.astype(DATE_DTYPE), good, ~good, reason, order or default_order, True)
+
+    if n > 256:
+        # A column of a million dates holds a few thousand distinct ones:
+        # read each distinct text once and spread the results.
+        codes, uniques = pd.factorize(s, use_na_sentinel=True)
+        if len(uniques) == 0:  # nothing but empty cells
+            return ParsedDates(np.full(n, np.datetime64("NaT"), dtype=DATE_DTYPE),
+                               np.zeros(n, bool), np.ones(n, bool),
+                               np.full(n, None, dtype=object), order or default_order, False)
+        if len(uniques) < n // 2:
+            u = parse_dates(pd.Series(np.asarray(uniques, dtype=object), dtype=object),
+                            order, default_order)
+            missing = codes < 0
+            safe = np.where(missing, 0, codes)
+            dates = np.where(missing, np.datetime64("NaT"), u.dates[safe]).astype(DATE_DTYPE)
+            reason = np.where(missing, None, u.reason[safe]).astype(object)
+            return ParsedDates(dates, ~missing & u.ok[safe], missing | u.empty[safe], reason,
+                               u.order, u.order_proved)
 
     obj = s.to_numpy(dtype=object)
     kind = np.empty(n, dtype="U1")  # d=date-like, n=number, s=text, e=empty, x=other

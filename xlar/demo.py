@@ -27,7 +27,8 @@ What makes it realistic, and why it matters to the code that uses it:
   much more likely (most of a ledger is current; a tail is very old), and
   never on a weekend.  Due dates are worked out from the terms by
   :mod:`xlar.terms`, so EOM and MFI terms behave as the importer would
-  compute them.  Every default aging bucket has items.
+  compute them.  Every default aging bucket has items (in a ledger of a
+  few dozen items, an invoice is re-dated into any bucket left empty).
 * **Amounts** are log-normal around each customer's typical order (bigger
   customers place bigger orders), with real cents; some invoices are round
   figures (services, deposits).  ~12 % of invoices are partly paid (short
@@ -276,6 +277,7 @@ PO_STYLES = ("", "PO-", "45", "P")  # none, "PO-48213", SAP-style "4500012345", 
 PO_STYLE_WEIGHTS = (0.15, 0.40, 0.25, 0.20)
 PO_PRESENT_SHARE = 0.88  # of the invoices of a customer who issues POs
 
+
 # ---------------------------------------------------------------------------
 # Public API
 # ---------------------------------------------------------------------------
@@ -442,8 +444,9 @@ def _draw_customers(rng: np.random.Generator, n: int) -> _People:
     es[rng.permutation(n)[: round(SPANISH_SHARE * n)]] = True
     country = _countries(rng, es)
     currency = _currencies(rng, country)
-    fx = np.array([FX_PER_USD[c] for c in CURRENCY_LIST])[
-        np.searchsorted(CURRENCY_LIST, currency)] if n else np.ones(0)
+    fx = np.ones(n)
+    for code, rate in FX_PER_USD.items():
+        fx[currency == code] = rate
     names, name_keys = _company_names(rng, es, country)
     city, state, territory, address = _addresses(rng, country, es)
     names = _unique_names(names, city)
@@ -458,10 +461,6 @@ def _draw_customers(rng: np.random.Generator, n: int) -> _People:
         weight=np.exp(1.1 * size), median_cents=np.rint(median * 100),
         po_style=rng.choice(len(PO_STYLES), size=n, p=PO_STYLE_WEIGHTS),
     )
-
-
-#: Currencies in sorted order, for looking up FX_PER_USD with searchsorted.
-CURRENCY_LIST = np.array(sorted(FX_PER_USD), dtype=object)
 
 
 def _countries(rng: np.random.Generator, es: np.ndarray) -> np.ndarray:
@@ -804,7 +803,9 @@ def _cover_every_bucket(rng: np.random.Generator, kind: np.ndarray, terms: np.nd
         cand = np.flatnonzero(ok)
         if cand.size:
             i = cand[rng.integers(cand.size)]
-            doc_day[i], bucket[i] = as_day - target - net[i], b
+            day = as_day - target - net[i]
+            # A weekend date goes back to Friday: two days keep it in the bucket.
+            doc_day[i], bucket[i] = day - max(int(_weekday(day)) - 4, 0), b
     return doc_day, _due_days(terms, doc_day)
 
 

@@ -228,9 +228,16 @@ def item_keys(customer_id: pd.Series, doc_type: pd.Series, document: pd.Series) 
     The key ties what a user typed beside an item to that item across
     refreshes, so it must not depend on row order in the export.
     """
-    base = customer_id.astype(str) + "|" + doc_type.astype(str) + "|" + document.astype(str)
-    n = base.groupby(base).cumcount()
-    return base.where(n == 0, base + "#" + (n + 1).astype(str))
+    base = (customer_id.astype(str) + "|" + doc_type.astype(str) + "|" + document.astype(str)
+            ).astype(object)
+    repeated = base.duplicated(keep="first")
+    if not repeated.any():  # the usual case: one pass, no group-by
+        return base
+    shared = base.duplicated(keep=False)
+    n = base[shared].groupby(base[shared], sort=False).cumcount()
+    out = base.copy()
+    out[n.index] = base[n.index].where(n == 0, base[n.index] + "#" + (n + 1).astype(str))
+    return out
 
 
 def _typed_customers(frame: pd.DataFrame) -> pd.DataFrame:

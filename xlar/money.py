@@ -281,32 +281,26 @@ def parse_amounts(values, decimal: str | None = None, digits: int = 2) -> Parsed
         return ParsedAmounts(cents, ok, reason, decimal or ".")
 
     obj = s.to_numpy(dtype=object)
-    is_str = np.fromiter((isinstance(v, str) for v in obj), bool, n)
+    if pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty"):
+        is_str = ~pd.isna(s).to_numpy()
+    else:
+        is_str = np.fromiter((isinstance(v, str) for v in obj), bool, n)
     if decimal is None:
         sample = obj[is_str]
         decimal = detect_decimal_separator(sample[: 20000]) if sample.size else "."
 
-    # Fast path: strings that are plain "[-]digits[.digits]" numbers with at
-    # most *digits* decimals.  For those, float parsing then rounding to the
-    # minor unit is exact (|value| < 10^13, so the error of the double is far
-    # below half a cent), and it runs in C.
     fast = np.zeros(n, dtype=bool)
-    if decimal == "." and is_str.any():
-        strs = np.array(obj[is_str], dtype=np.dtypes.StringDType())
-        stripped = np.strings.strip(strs)
-        x = pd.to_numeric(pd.Series(stripped.astype(object)), errors="coerce").to_numpy(
-            np.float64
-        )
-        length = np.strings.str_len(stripped)
-        dot = np.strings.rfind(stripped, ".")
-        ndec = np.where(dot >= 0, length - dot - 1, 0)
-        no_exp = np.strings.find(np.strings.lower(stripped), "e") < 0
-        plain = np.isfinite(x) & (ndec <= digits) & (np.abs(x) < 1e13) & no_exp
-        idx = np.flatnonzero(is_str)[plain]
+    if is_str.any():
+        idx = np.flatnonzero(is_str)
+        x, plain = _vector_parse(np.array(obj[idx], dtype=np.dtypes.StringDType()), decimal,
+                                 digits)
+        idx = idx[plain]
         cents[idx] = np.rint(x[plain] * 10**digits).astype(np.int64)
         ok[idx] = True
         fast[idx] = True
 
+    # What the vectorised path did not take (numbers from a spreadsheet, "USD 5",
+    # "12 CR", garbage) is parsed one by one, with a reason for each refusal.
     for i in np.flatnonzero(~fast):
         c, why = parse_amount(obj[i], decimal, digits)
         if why is None:
@@ -314,3 +308,86 @@ def parse_amounts(values, decimal: str | None = None, digits: int = 2) -> Parsed
         else:
             reason[i] = why
     return ParsedAmounts(cents, ok, reason, decimal)
+
+
+def _to_float(s: np.ndarray) -> np.ndarray:
+    """Text of the shape ``digits[.digits]`` to float in C; NaN for anything else.
+
+    Only text made of digits and one dot is converted, so no exponent,
+    'nan' or 'inf' can slip through, and numpy's conversion cannot fail.
+    """
+    st = np.strings
+    good = st.isdecimal(st.replace(s, ".", "", 1)) & (st.str_len(s) > 0)
+    x = np.full(len(s), np.nan)
+    if good.any():
+        try:
+            x[good] = s[good].astype(np.float64)
+        except ValueError:
+            # Non-ASCII digits ('٣', '²'): leave them to the one-by-one reader.
+            ascii_only = np.array([v.isascii() for v in s[good]], dtype=bool)
+            idx = np.flatnonzero(good)[ascii_only]
+            x[idx] = s[idx].astype(np.float64)
+    return x
+
+
+def _vector_parse(s: np.ndarray, decimal: str, digits: int) -> tuple[np.ndarray, np.ndarray]:
+    """Vectorised reading of the usual spellings: ``-1234.56``, ``1,234.56``,
+    ``(1,234.56)``, ``$1,234.56``, ``1.234,56-``, ``1 234,56``.
+
+    Returns (values as float, mask of values read).  A value is taken only
+    when its reading is unambiguous under the column's *decimal* separator:
+    at most one sign marker, thousands groups of three, at most *digits*
+    decimals.  Everything else is left for :func:`parse_amount`, so both
+    paths always agree (a property test holds them to it).
+
+    Float is exact here: the text has at most *digits* decimals and the
+    value is below 10^13, so the nearest double times 10^digits rounds to
+    the typed integer of minor units.
+    """
+    st = np.strings
+    s = st.strip(s)
+    x = np.full(len(s), np.nan)
+    plain = np.zeros(len(s), dtype=bool)
+    if decimal == ".":
+        # Most exports write plain "-1234.56": a few C passes settle them.
+        minus = st.startswith(s, "-")
+        x = _to_float(np.where(minus, st.lstrip(s, "-"), s))
+        x = np.where(minus & (st.count(s, "-") == 1), -x, np.where(minus, np.nan, x))
+        dot = st.rfind(s, ".")
+        ndec = np.where(dot >= 0, st.str_len(s) - dot - 1, 0)
+        plain = np.isfinite(x) & (ndec <= digits) & (np.abs(x) < 1e13)
+    rest = np.flatnonzero(~plain)
+    if rest.size:
+        y, ok = _vector_parse_decorated(s[rest], decimal, digits)
+        x[rest], plain[rest] = y, ok
+    return x, plain
+
+
+def _vector_parse_decorated(s: np.ndarray, decimal: str, digits: int):
+    st = np.strings
+    # Thousands written with spaces or apostrophes (rarer spaces go one by one).
+    for ch in (" ", "\u00a0", "'"):
+        has = st.find(s, ch) >= 0
+        if has.any():
+            s = s.copy()
+            s[has] = st.replace(s[has], ch, "")
+    n_minus, n_open, n_close = st.count(s, "-"), st.count(s, "("), st.count(s, ")")
+    lead, trail = st.startswith(s, "-"), st.endswith(s, "-")
+    paren = st.startswith(s, "(") & st.endswith(s, ")")
+    simple = ((n_minus == 0) | ((n_minus == 1) & (lead | trail))) & (n_open == n_close) & (
+        (n_open == 0) | ((n_open == 1) & paren))
+    negative = (lead | trail) ^ paren
+    body = st.strip(s, "-()+$€£¥")
+    thousands = "," if decimal == "." else "."
+    ipart, sep, fpart = st.partition(body, np.asarray(decimal, dtype=body.dtype))
+    has_dec = st.str_len(sep) > 0
+    last = st.rfind(ipart, thousands)
+    grouped = (last < 0) | (st.str_len(ipart) - last - 1 == 3)
+    clean_frac = (st.count(fpart, thousands) == 0) & (st.count(fpart, decimal) == 0)
+    whole = st.replace(ipart, thousands, "")
+    canonical = np.where(has_dec, st.add(st.add(whole, "."), fpart), whole)
+    x = _to_float(canonical)
+    ndec = np.where(has_dec, st.str_len(fpart), 0)
+    plain = (simple & grouped & clean_frac & np.isfinite(x) & (ndec <= digits)
+             & (np.abs(x) < 1e13))
+    return np.where(negative, -x, x), plain

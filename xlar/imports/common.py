@@ -75,7 +75,8 @@ class PrintedTotal(NamedTuple):
       sheet, line: where it is.
       text: the printed figure as written (None when the line had no figure).
       rows: positions (in ``RawRows.frame``) of the data rows it adds up.
-      currency: currency of the figure, or None for the rows' own currency.
+      currency: currency the total names ("Total EUR"): only rows of that
+        currency count; None when it names none (then all its rows count).
     """
 
     label: str
@@ -535,6 +536,8 @@ def _sum_by_currency(cents: np.ndarray, currencies: np.ndarray) -> dict[str, int
 
 def _check(t: PrintedTotal, open_c, open_ok, cur, decimal, default_currency) -> ControlCheck:
     rows = np.asarray(t.rows, dtype=np.int64)
+    if t.currency and rows.size:  # "Total EUR": only the EUR rows under it
+        rows = rows[cur[rows] == t.currency]
     currencies = set(pd.unique(cur[rows])) if rows.size else set()
     currency = t.currency or (next(iter(currencies)) if len(currencies) == 1 else default_currency)
     read = int(open_c[rows][open_ok[rows]].sum()) if rows.size else 0

@@ -184,6 +184,45 @@ def _from_csv(p: Path, m: ColumnMapping | None, display: str):
     return raw, m or ColumnMapping({}, source="auto")
 
 
+def _printed_totals(frame, total_rows, label_of, positions, found, line_numbers, sheet):
+    """Each total line, with the data rows it adds up.
+
+    A run of total lines with no data between them ("Total USD", "Total EUR")
+    covers one range of rows, split by currency when a line names one.  A
+    run that says "grand"/"general", or the last of several runs, covers
+    every row; any other covers the rows since the previous run.
+    """
+    amount_col = found.get("open_amount", found.get("original_amount"))
+    cur_col = found.get("currency")
+    runs: list[list[int]] = []
+    for t in total_rows:
+        if runs and positions[t] == positions[runs[-1][-1]]:
+            runs[-1].append(int(t))
+        else:
+            runs.append([int(t)])
+    printed, start = [], 0
+    for k, run in enumerate(runs):
+        hi = int(positions[run[0]])
+        grand = any(_GRAND.search(label_of[t]) for t in run) or (k == len(runs) - 1 and k > 0)
+        rows = tuple(range(0 if grand else start, hi))
+        for t in run:
+            figure = frame.iat[t, amount_col] if amount_col is not None else None
+            printed.append(PrintedTotal(label_of[t], sheet, int(line_numbers[t]), figure, rows,
+                                        _currency_named(frame, t, cur_col, label_of[t])))
+        if not grand:
+            start = hi
+    return printed
+
+
+def _currency_named(frame, t, cur_col, label) -> str | None:
+    """The currency a total line names, in the currency column or its label."""
+    from xlar.money import is_currency
+
+    candidates = [_cell(frame.iat[t, cur_col]).upper()] if cur_col is not None else []
+    candidates += re.findall(r"\b[A-Z]{3}\b", label.upper())
+    return next((c for c in candidates if is_currency(c)), None)
+
+
 def _cell(v) -> str:
     return "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v).strip()
 
@@ -229,20 +268,8 @@ def _classify(frame: pd.DataFrame, line_numbers: np.ndarray, found: dict[str, in
     skipped["repeated header"] = int(header_again.sum())
 
     positions = np.cumsum(data)  # data rows above and at each line
-    printed: list[PrintedTotal] = []
-    amount_col = found.get("open_amount", found.get("original_amount"))
-    start = 0
-    total_rows = np.flatnonzero(total)
-    for k, t in enumerate(total_rows):
-        label = label_of[int(t)]
-        # The last of several totals, or one that says so, is the grand total.
-        is_grand = bool(_GRAND.search(label)) or (k == len(total_rows) - 1 and k > 0)
-        hi = int(positions[t])
-        rows = tuple(range(0 if is_grand else start, hi))
-        figure = frame.iat[t, amount_col] if amount_col is not None else None
-        printed.append(PrintedTotal(label, sheet, int(line_numbers[t]), figure, rows))
-        if not is_grand:
-            start = hi
+    printed = _printed_totals(frame, np.flatnonzero(total), label_of, positions, found,
+                              line_numbers, sheet)
 
     out = pd.DataFrame({field: frame.iloc[data, col].to_numpy() for field, col in found.items()})
     if frame.shape[1] > len(labels):
