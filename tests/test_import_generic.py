@@ -155,3 +155,35 @@ def test_a_file_without_a_recognisable_header_says_what_to_do(tmp_path):
     f.write_text("a,b,c\n1,2,3\n")
     with pytest.raises(ReadError, match="--mapping"):
         read_open_items(f)
+
+
+def test_a_large_file_that_turns_out_not_to_be_utf8_is_read_as_windows_1252(tmp_path):
+    # The first 64 KB are plain ASCII; "Peña" in Windows-1252 comes near the end.
+    rows = [f"C{i},Cust {i},I-{i},2026-10-01,{i}.50" for i in range(3000)]
+    rows.append("C9,Pe\xf1a SA,I-9999,2026-10-01,7.00")
+    data = ("Customer ID,Customer Name,Invoice,Due Date,Balance\n" + "\n".join(rows) + "\n")
+    f = tmp_path / "big.csv"
+    f.write_bytes(data.encode("cp1252"))
+    assert len(data) > 65536
+    r = read_open_items(f)
+    assert r.control.accepted == 3001 and r.control.lines_accounted
+    assert r.items.set_index("document").loc["I-9999", "customer_name"] == "Peña SA"
+    assert any("Windows-1252" in d for d in r.control.decisions)
+    assert r.items["source_line"].iloc[-1] == 3002
+
+
+def test_a_large_file_with_blank_short_and_long_lines_keeps_every_line(tmp_path):
+    rows = [f"C{i},I-{i},2026-10-01,{i + 1}.00" for i in range(5000)]
+    rows[100] = ""                                  # blank line
+    rows[200] = "C200,I-200,2026-10-01"             # a field short: no amount
+    rows[300] = "C300,I-300,2026-10-01,300.00,oops"  # a field too many
+    f = tmp_path / "big.csv"
+    f.write_text("Customer,Invoice,Due Date,Balance\n" + "\n".join(rows) + "\nTotal,,,0\n")
+    r = read_open_items(f)
+    c = r.control
+    assert c.lines_accounted and c.lines_read == 5002
+    assert c.skipped["blank"] == 1 and c.skipped["total"] == 1
+    rej = dict(zip(r.rejections["line"], r.rejections["reason"], strict=True))
+    assert set(rej) == {202, 302}
+    assert "amount is empty" in rej[202] and "more fields" in rej[302]
+    assert r.items["source_line"].iloc[150] == 152   # numbering continues past the blank line

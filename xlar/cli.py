@@ -282,7 +282,19 @@ def demo_cmd(
 
     with progress_bar("building the demo") as report:
         result = run_demo(out, seed=seed, items=items, customers=customers, progress=report)
-    console.print(result.report_text)
+    w = result.workbench_result.workbench
+    console.print(f"[green]Demo written to {result.folder}[/green]")
+    console.print(f"  AR workbench:  {result.workbench}")
+    console.print(f"  ERP export:    {result.export}  ({w.control.accepted} items, "
+                  f"{w.control.rejected} rejected on purpose: see Rejected Rows)")
+    console.print(f"  Customers:     {result.customers}")
+    console.print(f"  Run report:    {result.report}")
+    for _, t in w.totals.iterrows():
+        console.print(f"  {t['currency']}: balance {_money(t['balance_cents'], t['currency'])}, "
+                      f"past due {_money(t['past_due_cents'], t['currency'])} "
+                      f"({t['pct_past_due']:.0%})")
+    console.print("Open the workbench in Excel (or LibreOffice); refresh it with "
+                  f'xlar refresh "{result.workbench}"')
 
 
 def main() -> None:

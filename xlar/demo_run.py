@@ -31,6 +31,7 @@ class DemoResult(NamedTuple):
     customers: Path
     report: Path
     report_text: str
+    workbench_result: object
 
 
 def _add_faults_and_total(export: Path) -> None:
@@ -50,16 +51,21 @@ def _add_faults_and_total(export: Path) -> None:
     bad_date[col["Due Date"]] = "02/31/2026"
     repeat = list(body[1])
     body += [bad_date, repeat]
-    total = sum(Decimal(r[col["Open Balance"]]) for r in body)
-    footer = [""] * len(header)
-    footer[0] = "Total"
-    footer[col["Open Balance"]] = str(total)
+    totals: dict[str, Decimal] = {}
+    for r in body:
+        cur = r[col["Currency"]]
+        totals[cur] = totals.get(cur, Decimal(0)) + Decimal(r[col["Open Balance"]])
     with open(export, "w", newline="", encoding="utf-8-sig") as fh:
         w = csv.writer(fh)
         w.writerow(header)
         w.writerows(body)
         w.writerow([])
-        w.writerow(footer)
+        for cur, total in sorted(totals.items()):  # one total per currency, as ERPs print
+            footer = [""] * len(header)
+            footer[0] = f"Total {cur}"
+            footer[col["Currency"]] = cur
+            footer[col["Open Balance"]] = str(total)
+            w.writerow(footer)
 
 
 def run_demo(out: str | Path = "xlar-demo", seed: int = 2026, items: int = 5000,
@@ -85,7 +91,7 @@ def run_demo(out: str | Path = "xlar-demo", seed: int = 2026, items: int = 5000,
     text = _report(res, folder, export, cust, seed)
     report.write_text(text, encoding="utf-8")
     progress(4, 4, "done")
-    return DemoResult(folder, workbench, export, cust, report, text)
+    return DemoResult(folder, workbench, export, cust, report, text, res)
 
 
 def _report(res, folder: Path, export: Path, cust: Path, seed: int) -> str:
@@ -123,9 +129,10 @@ def _report(res, folder: Path, export: Path, cust: Path, seed: int) -> str:
         lines.append(f"| Past due | {format_money(int(t['past_due_cents']), cur)} | "
                      f"{t['pct_past_due']:.1%} of balance |")
         lines.append("")
-    lines += ["## Largest past-due customers", "", "| Customer | Partner | Past due | Oldest |",
-              "|---|---|---:|---:|"]
-    for _, g in w.by_customer.head(10).iterrows():
+    lines += ["## Largest past-due customers, per currency", "",
+              "| Customer | Partner | Past due | Oldest |", "|---|---|---:|---:|"]
+    top = w.by_customer.groupby("currency", sort=True, group_keys=False).head(5)
+    for _, g in top.sort_values(["currency", "past_due_cents"], ascending=[True, False]).iterrows():
         lines.append(f"| {g['customer_name']} ({g['customer_id']}) | {g['sales_partner']} | "
                      f"{format_money(int(g['past_due_cents']), g['currency'])} | "
                      f"{g['oldest_days']} days |")

@@ -32,6 +32,7 @@ __all__ = [
     "customers_from_items",
     "overlay_customers",
     "item_keys",
+    "item_key_base",
     "SchemaError",
 ]
 
@@ -222,14 +223,20 @@ def _first_lines(e: Exception, n: int = 6) -> str:
     return str(e).splitlines()[0]
 
 
+def item_key_base(customer_id: pd.Series, doc_type: pd.Series, document: pd.Series) -> pd.Series:
+    """``customer|type|document`` for each row (no '#n' yet)."""
+    from xlar.text import join_text
+
+    return join_text("|", customer_id, doc_type, document)
+
+
 def item_keys(customer_id: pd.Series, doc_type: pd.Series, document: pd.Series) -> pd.Series:
     """Stable keys ``customer|type|document``; the n-th repeat of a key gets ``#n``.
 
     The key ties what a user typed beside an item to that item across
     refreshes, so it must not depend on row order in the export.
     """
-    base = (customer_id.astype(str) + "|" + doc_type.astype(str) + "|" + document.astype(str)
-            ).astype(object)
+    base = item_key_base(customer_id, doc_type, document)
     repeated = base.duplicated(keep="first")
     if not repeated.any():  # the usual case: one pass, no group-by
         return base

@@ -280,6 +280,16 @@ def parse_amounts(values, decimal: str | None = None, digits: int = 2) -> Parsed
         reason[~good & ~np.isnan(arr)] = "amount is not a finite number below 10^13"
         return ParsedAmounts(cents, ok, reason, decimal or ".")
 
+    arrow = _arrow_plain(s, decimal, digits)
+    if arrow is not None:
+        cents, ok = arrow
+        if ok.all():
+            return ParsedAmounts(cents, ok, reason, decimal or ".")
+        todo = ~ok
+        rest = parse_amounts(s[todo], decimal, digits)  # decorated or bad: the paths below
+        cents[todo], ok[todo], reason[todo] = rest.cents, rest.ok, rest.reason
+        return ParsedAmounts(cents, ok, reason, rest.decimal)
+
     obj = s.to_numpy(dtype=object)
     if pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty"):
         is_str = ~pd.isna(s).to_numpy()
@@ -308,6 +318,33 @@ def parse_amounts(values, decimal: str | None = None, digits: int = 2) -> Parsed
         else:
             reason[i] = why
     return ParsedAmounts(cents, ok, reason, decimal)
+
+
+def _arrow_plain(s: pd.Series, decimal: str | None, digits: int):
+    """Plain ``-1234.56`` text held by Arrow, turned into minor units inside Arrow.
+
+    Exact decimal work, no float: the text is checked by a regular
+    expression, cast to Arrow's decimal128 with *digits* decimals, scaled by
+    10^digits and cast to int64.  Returns (cents, read mask) or None when the
+    column is not Arrow text or its decimal separator is not '.'.
+    """
+    if decimal not in (None, ".") or not isinstance(s.dtype, pd.StringDtype) or \
+            s.dtype.storage != "pyarrow":
+        return None
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pc.utf8_trim_whitespace(pa.array(s.array).cast(pa.string()))
+    pattern = rf"^-?\d{{1,13}}(\.\d{{0,{digits}}})?$" if digits else r"^-?\d{1,13}\.?$"
+    plain = pc.fill_null(pc.match_substring_regex(arr, pattern), False)
+    if not pc.any(plain).as_py():
+        return None
+    exact = pc.cast(pc.filter(arr, plain), pa.decimal128(18, digits))
+    scale = pa.scalar(Decimal(10**digits), pa.decimal128(4, 0))
+    ok = plain.to_numpy(zero_copy_only=False)
+    cents = np.zeros(len(s), dtype=np.int64)
+    cents[ok] = pc.cast(pc.multiply_checked(exact, scale), pa.int64()).to_numpy()
+    return cents, ok
 
 
 def _to_float(s: np.ndarray) -> np.ndarray:

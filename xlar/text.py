@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["normalise_header", "looks_like_formula", "neutralise_csv_text", "strip_accents",
+__all__ = ["text_from_codes", "join_text", "starts_with_pattern", "normalise_header", "looks_like_formula", "neutralise_csv_text", "strip_accents",
            "FORMULA_PREFIXES"]
 
 #: A cell whose text starts with one of these is read as a formula by Excel,
@@ -54,3 +54,63 @@ def neutralise_csv_text(text: str) -> str:
     if looks_like_formula(text):
         return "'" + text
     return text
+
+
+def starts_with_pattern(values, pattern: str):
+    """Bool array: which texts match *pattern* at their start, case-insensitive.
+
+    Runs inside Arrow (RE2) for Arrow-backed text; pandas' ``str.match``
+    would call Python's ``re`` once per row.
+    """
+    import numpy as np
+    import pandas as pd
+
+    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        hit = pc.match_substring_regex(pa.array(values.array), "^(?:" + pattern + ")",
+                                       ignore_case=True)
+        return pc.fill_null(hit, False).to_numpy(zero_copy_only=False)
+    return values.astype(str).str.match(pattern, case=False).to_numpy(bool) if len(values) \
+        else np.zeros(0, bool)
+
+
+def _is_arrow_text(values) -> bool:
+    import pandas as pd
+
+    return isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow"
+
+
+def text_from_codes(codes, names):
+    """A text Series from small-integer *codes* into *names*, built inside Arrow
+    (a million short strings made one by one would cost a second)."""
+    import numpy as np
+    import pandas as pd
+
+    try:
+        import pyarrow as pa
+    except ImportError:  # pragma: no cover - pyarrow is a dependency
+        return pd.Series(np.asarray(names, dtype=object)[codes], dtype="str")
+    arr = pa.DictionaryArray.from_arrays(pa.array(np.asarray(codes, dtype=np.int32)),
+                                         pa.array(list(names), pa.string())).cast(pa.string())
+    return pd.Series(arr.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
+                     .array, dtype="str")
+
+
+def join_text(sep: str, *columns):
+    """Row-wise ``a + sep + b + sep + c`` in one pass (Arrow), for keys."""
+    import pandas as pd
+
+    if all(_is_arrow_text(c) for c in columns):
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        arrays = [pa.array(c.array).cast(pa.large_string()) for c in columns]
+        joined = pc.binary_join_element_wise(*arrays, pa.scalar(sep, pa.large_string()))
+        return pd.Series(pd.arrays.ArrowStringArray(joined.cast(pa.large_string())),
+                         index=columns[0].index).astype("str")
+    out = columns[0].astype(str)
+    for c in columns[1:]:
+        out = out + sep + c.astype(str)
+    return out

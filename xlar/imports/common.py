@@ -27,10 +27,10 @@ import numpy as np
 import pandas as pd
 
 from xlar.dates import DATE_DTYPE, detect_column_order, parse_dates
-from xlar.model import CREDIT_TYPES, OPEN_ITEM_COLUMNS, item_keys
+from xlar.model import CREDIT_TYPES, DOC_TYPES, OPEN_ITEM_COLUMNS, item_key_base, item_keys
 from xlar.money import format_money, is_currency, minor_digits, parse_amounts
 from xlar.terms import due_dates
-from xlar.text import normalise_header
+from xlar.text import normalise_header, text_from_codes
 
 __all__ = [
     "FIELDS",
@@ -248,33 +248,48 @@ _TRUE = {"yes", "y", "true", "1", "x", "si", "s", "disputed", "verdadero", "t", 
 _FALSE = {"no", "n", "false", "0", "", "f", "falso", "0 0", "none", "nan"}
 
 
+def per_unique(values: pd.Series, func, dtype=object) -> np.ndarray:
+    """*func* applied once per distinct value, spread back to every row.
+
+    A million rows with ten distinct codes cost ten calls.  Missing cells
+    are passed to *func* as None.
+    """
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    # The result for None goes last, where code -1 points.
+    results = np.array([func(u) for u in uniques] + [func(None)], dtype=dtype)
+    return results[codes]
+
+
 def map_unique(values: pd.Series, func) -> pd.Series:
-    """Apply *func* once per distinct value: a million rows with ten codes cost ten calls."""
-    uniques = pd.unique(values.to_numpy(dtype=object))
-    table = {u: func(u) for u in uniques}
-    return pd.Series(values.to_numpy(dtype=object), dtype=object).map(table)
+    """:func:`per_unique` as an object Series aligned with *values*."""
+    return pd.Series(per_unique(values, func), index=values.index, dtype=object)
 
 
-def doc_type_of(codes: pd.Series, extra: Mapping[str, str]) -> tuple[pd.Series, pd.Series]:
-    """Map source type codes to canonical types; returns (types, known mask)."""
+def doc_type_of(codes: pd.Series, extra: Mapping[str, str]) -> tuple[np.ndarray, np.ndarray]:
+    """Map source type codes to canonical types; returns (types, known mask).
+
+    Unknown codes get '' in *types*.
+    """
     table = dict(_DOC_TYPE_WORDS)
     table.update({normalise_header(k): v for k, v in extra.items()})
-    types = map_unique(codes, lambda c: table.get(normalise_header(c)))
-    return types, types.notna()
+    types = per_unique(codes, lambda c: table.get(normalise_header(c), ""), dtype="U11")
+    return types, types != ""
 
 
-def _flag_word(v) -> str:
+def _flag_word(v) -> int:
+    """1 for yes, 0 for no, -1 for a word that is neither."""
     if v is None or (isinstance(v, float) and np.isnan(v)):
-        return ""
+        return 0
     if isinstance(v, bool):
-        return "true" if v else "false"
-    return normalise_header(v)
+        return int(v)
+    word = normalise_header(v)
+    return 1 if word in _TRUE else 0 if word in _FALSE else -1
 
 
 def parse_flags(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Yes/No, Sí/No, True/False, 1/0, X/blank -> (bool array, understood mask)."""
-    words = map_unique(values, _flag_word)
-    return words.isin(_TRUE).to_numpy(), (words.isin(_TRUE) | words.isin(_FALSE)).to_numpy()
+    flags = per_unique(values, _flag_word, dtype=np.int8)
+    return flags == 1, flags >= 0
 
 
 def _cell_text(v) -> str:
@@ -290,7 +305,7 @@ def _cell_text(v) -> str:
 def text_column(s: pd.Series) -> pd.Series:
     """Cell values to clean text (object dtype): None/NaN -> '', 1000.0 -> '1000'."""
     if pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty"):
-        return s.fillna("").str.strip().astype(object)
+        return s.fillna("").str.strip()
     return map_unique(s, _cell_text)
 
 
@@ -329,10 +344,12 @@ def finish_import(raw: RawRows, file: str, layout: str, options: ImportOptions) 
     if n and not has("customer_id"):
         decisions.append("the file has no customer number column: the customer name is used as "
                          "the customer id")
-    no_id = out["customer_id"] == ""
-    out.loc[no_id, "customer_id"] = out.loc[no_id, "customer_name"]
-    no_name = out["customer_name"] == ""
-    out.loc[no_name, "customer_name"] = out.loc[no_name, "customer_id"]
+    no_id = (out["customer_id"] == "").to_numpy(bool)
+    if no_id.any():
+        out.loc[no_id, "customer_id"] = out.loc[no_id, "customer_name"]
+    no_name = (out["customer_name"] == "").to_numpy(bool)
+    if no_name.any():
+        out.loc[no_name, "customer_name"] = out.loc[no_name, "customer_id"]
     flag(out["customer_id"] == "", "customer is missing (no customer number or name)")
     flag(out["document"] == "", "document number is missing")
 
@@ -342,29 +359,36 @@ def finish_import(raw: RawRows, file: str, layout: str, options: ImportOptions) 
         cur = pd.Series([options.currency] * n, dtype=object)
     else:
         cur = cur.where(cur != "", options.currency)
-    bad_cur = ~map_unique(cur, is_currency).astype(bool)
+    bad_cur = ~per_unique(cur, is_currency, dtype=bool)
     flag(bad_cur, lambda i: f"currency {cur.iat[i]!r} is not an ISO 4217 code")
-    cur = cur.where(~bad_cur, options.currency).astype(object)
+    if bad_cur.any():
+        cur = cur.where(~bad_cur, options.currency)
     out["currency"] = cur
-    cur_arr = cur.to_numpy()
+    cur_codes, cur_names = pd.factorize(cur)
+    cur_names = np.asarray(cur_names, dtype=object)
 
     # Amounts, parsed per number of decimals (JPY has none, BHD three).
     open_c, open_ok = np.zeros(n, np.int64), np.zeros(n, bool)
     orig_c, orig_ok = np.zeros(n, np.int64), np.zeros(n, bool)
     if n and not has("original_amount"):
         decisions.append("the file has no original-amount column: original amount = open amount")
-    digits_of_row = map_unique(cur, minor_digits).to_numpy(dtype=np.int64)
+    digits_of_row = np.array([minor_digits(c) for c in cur_names], dtype=np.int64)[cur_codes]
     decimal = options.decimal
     for digits in map(int, np.unique(digits_of_row)):
         rows = np.flatnonzero(digits_of_row == digits)
-        p = parse_amounts(col("open_amount").iloc[rows].reset_index(drop=True), decimal, digits)
+        every = len(rows) == n  # the usual case: one currency precision, no copy
+
+        def part(name: str, rows=rows, every=every) -> pd.Series:
+            c = col(name)
+            return c if every else c.iloc[rows].reset_index(drop=True)
+
+        p = parse_amounts(part("open_amount"), decimal, digits)
         decimal = decimal or p.decimal
         open_c[rows], open_ok[rows] = p.cents, p.ok
         for j in np.flatnonzero(~p.ok):
             reasons.setdefault(int(rows[j]), []).append(f"open {p.reason[j]}")
         if has("original_amount"):
-            src = f["original_amount"].iloc[rows].reset_index(drop=True)
-            q = parse_amounts(src, decimal, digits)
+            q = parse_amounts(part("original_amount"), decimal, digits)
             empty = ~q.ok & (q.reason == "amount is empty")
             orig_c[rows] = np.where(empty, p.cents, q.cents)
             orig_ok[rows] = q.ok | empty
@@ -375,31 +399,33 @@ def finish_import(raw: RawRows, file: str, layout: str, options: ImportOptions) 
     if decimal == "," and options.decimal is None:
         decisions.append("amounts use ',' as the decimal separator (detected from the values)")
 
-    # Document types and signs.
+    # Document types and signs, as codes into DOC_TYPES.
+    invoice, credit_memo = DOC_TYPES.index("invoice"), DOC_TYPES.index("credit_memo")
+    by_sign = np.where(open_c < 0, credit_memo, invoice).astype(np.int8)
     codes = text_column(f["doc_type"]) if has("doc_type") else None
-    by_sign = pd.Series(np.where(open_c < 0, "credit_memo", "invoice"), dtype=object)
     if codes is not None and (codes != "").any():
         types, known = doc_type_of(codes, options.doc_types)
-        missing_code = (codes == "").to_numpy()
-        flag(~known.to_numpy() & ~missing_code,
+        missing_code = (codes == "").to_numpy(bool)
+        flag(~known & ~missing_code,
              lambda i: f"document type {codes.iat[i]!r} is not known; map it in the [doc_types] "
                        "table of the mapping")
-        # A code that means "invoice or credit by sign" (SAP RV, a bare "adjustment").
-        signed = (types == "by_sign").to_numpy()
-        types = types.where(~missing_code & ~signed, by_sign).fillna("invoice")
+        # '' (missing) and "by_sign" (SAP RV, a bare "adjustment"): the sign decides.
+        type_code = per_unique(pd.Series(types), lambda t: DOC_TYPES.index(t)
+                               if t in DOC_TYPES else -1, dtype=np.int8)
+        type_code = np.where(type_code < 0, by_sign, type_code)
     else:
-        types = by_sign
+        type_code = by_sign
         if n:
             decisions.append("the file has no document-type column: negative amounts are "
                              "credit memos, the rest invoices")
-    credit = types.isin(CREDIT_TYPES).to_numpy()
+    credit = np.isin(type_code, [DOC_TYPES.index(t) for t in CREDIT_TYPES])
     flipped = credit & (open_c > 0)
     if flipped.any():
         decisions.append(f"{int(flipped.sum())} credit memos/payments were exported as positive "
                          "amounts; xlar stores credits as negative amounts")
     open_c = np.where(credit, -np.abs(open_c), open_c)
     orig_c = np.where(credit, -np.abs(orig_c), orig_c)
-    out["doc_type"] = types.astype(object)
+    out["doc_type"] = text_from_codes(type_code, DOC_TYPES)
 
     # Dates: the document dates decide the day/month order for the others
     # when they prove it.
@@ -464,13 +490,18 @@ def finish_import(raw: RawRows, file: str, layout: str, options: ImportOptions) 
     out["source_sheet"] = text_column(f["_sheet"]) if has("_sheet") else ""
     out["source_line"] = f["_line"].to_numpy(np.int64) if has("_line") else np.arange(1, n + 1)
 
-    _reject_exact_repeats(out, reasons)
+    shared_key = _shares_a_key(out)
+    _reject_exact_repeats(out, shared_key, reasons)
 
     rejected = np.zeros(n, bool)
     rejected[list(reasons)] = True
     accepted = ~rejected
     items = out[accepted].reset_index(drop=True)
-    items["item_key"] = item_keys(items["customer_id"], items["doc_type"], items["document"])
+    if shared_key.any():
+        items["item_key"] = item_keys(items["customer_id"], items["doc_type"], items["document"])
+    else:  # every key is unique already: no '#n' to add
+        items["item_key"] = item_key_base(items["customer_id"], items["doc_type"],
+                                          items["document"])
     items = items[list(OPEN_ITEM_COLUMNS)]
 
     rej_idx = np.flatnonzero(rejected)
@@ -482,9 +513,9 @@ def finish_import(raw: RawRows, file: str, layout: str, options: ImportOptions) 
         "reason": pd.Series(["; ".join(reasons[int(i)]) for i in rej_idx], dtype=object),
     })
 
-    totals_read = _sum_by_currency(open_c[accepted], cur_arr[accepted])
-    readable = rejected & open_ok
-    totals_rejected = _sum_by_currency(open_c[readable], cur_arr[readable])
+    totals_read = _sum_by_currency(open_c, cur_codes, cur_names, accepted)
+    totals_rejected = _sum_by_currency(open_c, cur_codes, cur_names, rejected & open_ok)
+    cur_arr = cur_names[cur_codes] if raw.printed_totals else None
     checks = tuple(_check(t, open_c, open_ok, cur_arr, decimal, options.currency)
                    for t in raw.printed_totals)
     control = Control(
@@ -499,7 +530,8 @@ def finish_import(raw: RawRows, file: str, layout: str, options: ImportOptions) 
 _ORDER_WORDS = {"DMY": "day/month/year", "MDY": "month/day/year", "YMD": "year/month/day"}
 
 
-def _reject_exact_repeats(out: pd.DataFrame, reasons: dict[int, list[str]]) -> None:
+def _reject_exact_repeats(out: pd.DataFrame, maybe: np.ndarray,
+                          reasons: dict[int, list[str]]) -> None:
     """An exact repeat of a line is an export glitch, not a second item.
 
     The same document number with different content (installments of one
@@ -507,7 +539,6 @@ def _reject_exact_repeats(out: pd.DataFrame, reasons: dict[int, list[str]]) -> N
     are compared in full, so a clean million-row file costs one hash pass.
     """
     key = ["customer_id", "doc_type", "document"]
-    maybe = out.duplicated(key, keep=False).to_numpy()
     if not maybe.any():
         return
     same = [*key, "doc_date", "due_date", "open_cents", "original_cents", "currency"]
@@ -530,8 +561,28 @@ def _raw_text(raw: RawRows, f: pd.DataFrame, rows: np.ndarray) -> list[str]:
     return [" | ".join(_cell_text(v) for v in src.iloc[int(i)]).rstrip(" |") for i in rows]
 
 
-def _sum_by_currency(cents: np.ndarray, currencies: np.ndarray) -> dict[str, int]:
-    return {str(c): int(cents[currencies == c].sum()) for c in pd.unique(currencies)}
+def _sum_by_currency(cents: np.ndarray, codes: np.ndarray, names: np.ndarray,
+                     mask: np.ndarray) -> dict[str, int]:
+    """Exact int64 sums of *cents* per currency, over the rows in *mask*."""
+    sums = np.zeros(len(names), dtype=np.int64)
+    np.add.at(sums, codes[mask], cents[mask])
+    present = np.bincount(codes[mask], minlength=len(names)) > 0
+    return {str(names[i]): int(sums[i]) for i in np.flatnonzero(present)}
+
+
+def _shares_a_key(out: pd.DataFrame) -> np.ndarray:
+    """Rows whose customer, type and document number another row has too.
+
+    Hashes integer codes, not joined strings: a million distinct documents
+    cost three factorisations.
+    """
+    if not out["document"].duplicated().any():  # document numbers alone are unique
+        return np.zeros(len(out), dtype=bool)
+    key = np.zeros(len(out), dtype=np.int64)
+    for c in ("customer_id", "doc_type", "document"):
+        codes, uniques = pd.factorize(out[c])
+        key = key * (len(uniques) + 1) + codes
+    return pd.Series(key).duplicated(keep=False).to_numpy()
 
 
 def _check(t: PrintedTotal, open_c, open_ok, cur, decimal, default_currency) -> ControlCheck:

@@ -11,9 +11,8 @@ quoted line breaks) is read by the csv module instead, line numbers intact.
 
 from __future__ import annotations
 
-import io
+import csv
 import re
-import warnings
 from collections import Counter
 from pathlib import Path
 
@@ -44,6 +43,7 @@ from xlar.imports.mapping import (
     load_mapping,
 )
 from xlar.progress import Progress, no_progress
+from xlar.text import starts_with_pattern
 
 __all__ = ["read_generic", "TOTAL_WORDS"]
 
@@ -142,38 +142,39 @@ def _from_grids(grids: list[Grid], m: ColumnMapping | None, display: str):
 
 def _from_csv(p: Path, m: ColumnMapping | None, display: str):
     _check_size(p)
-    text, _encoding, decisions = decode_text(p.read_bytes(), display)
-    lines_head = text[:65536].splitlines()[:60]
+    data = p.read_bytes()
+    # The header is found in the first 64 KB; Arrow checks the rest is valid
+    # UTF-8 as it reads, so a large clean file is decoded once, not twice.
+    head_bytes = data[:65536]
+    if len(data) > len(head_bytes) and b"\x00" not in head_bytes:
+        head_bytes = head_bytes[: head_bytes.rfind(b"\n") + 1] or head_bytes
+    head_text, encoding, decisions = decode_text(head_bytes, display)
+    lines_head = head_text.splitlines()[:60]
     delimiter = sniff_delimiter(lines_head)
     head = text_grid("\n".join(lines_head), display, delimiter)
     hit = _locate_header(head.rows, head.lines, m, display, "")
     if isinstance(hit, str):
         raise ReadError(hit)
     r, nhdr, labels, found = hit
-    header_line = head.lines[r]
     names = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+    skip = head.lines[r] - 1 + nhdr
+    eight_bit = encoding in ("utf-8", "utf-8-sig", "cp1252")
+    total_lines = count_lines(data) if eight_bit else None
+    fast = None
+    if eight_bit:
+        fast = _read_body_fast(p, encoding, delimiter, skip, len(labels), total_lines)
+    if fast is None:  # not UTF-8 after all, another encoding, or an irregular file
+        tried = encoding if eight_bit else None
+        text, encoding, decisions = decode_text(data, display)
+        total_lines = count_lines(text)
+        if encoding != tried and encoding in ("utf-8", "utf-8-sig", "cp1252"):
+            fast = _read_body_fast(p, encoding, delimiter, skip, len(labels), total_lines)
     if delimiter != ",":
         decisions.append(f"fields are separated by {names[delimiter]}s")
     decisions.append(_describe(found, labels, m.source if m and m.columns else "auto"))
-    skip = header_line - 1 + nhdr
-    total_lines = len(text.splitlines())
-    frame, line_numbers = None, None
-    try:
-        with warnings.catch_warnings():
-            # pandas *drops* the surplus cells of a too-long first row and
-            # only warns; here that is an error, so the careful path runs.
-            warnings.simplefilter("error", pd.errors.ParserWarning)
-            frame = pd.read_csv(
-                io.StringIO(text), sep=delimiter, header=None, skiprows=skip, dtype=str,
-                keep_default_na=False, na_filter=False, skip_blank_lines=False, engine="c",
-                names=range(len(labels)), index_col=False, quoting=0,
-            )
-        line_numbers = np.arange(skip + 1, skip + 1 + len(frame), dtype=np.int64)
-        if skip + len(frame) != total_lines:
-            frame = None  # quoted line breaks: row n is not line n; take the careful path
-    except (pd.errors.ParserError, pd.errors.ParserWarning, ValueError):
-        frame = None
-    if frame is None:
+    if fast is not None:
+        frame, line_numbers = fast
+    else:
         grid = text_grid(text, display, delimiter)
         first = next((i for i, ln in enumerate(grid.lines) if ln > skip), len(grid.lines))
         body = grid.rows[first:]
@@ -182,6 +183,86 @@ def _from_csv(p: Path, m: ColumnMapping | None, display: str):
         line_numbers = np.asarray(grid.lines[first:], dtype=np.int64)
     raw = _classify(frame, line_numbers, found, labels, "", total_lines, skip, decisions)
     return raw, m or ColumnMapping({}, source="auto")
+
+
+def count_lines(text: str | bytes) -> int:
+    """Physical lines as a text editor counts them (LF, CRLF and lone CR all end one).
+
+    Bytes of an 8-bit or UTF-8 file are counted with numpy, several times
+    faster than ``bytes.count(b"\\r\\n")``, with the same answer.
+    """
+    if not text:
+        return 0
+    if isinstance(text, str):
+        ends = text.count("\n") + text.count("\r") - text.count("\r\n")
+        return ends + (0 if text[-1] in "\r\n" else 1)
+    a = np.frombuffer(text, dtype=np.uint8)
+    cr = np.flatnonzero(a == 13)
+    crlf = int(np.count_nonzero(a[cr[cr < len(a) - 1] + 1] == 10))
+    ends = int(np.count_nonzero(a == 10)) + len(cr) - crlf
+    return ends + (0 if a[-1] in (10, 13) else 1)
+
+
+def _read_body_fast(path: Path, encoding: str, delimiter: str, skip: int, width: int,
+                    total_lines: int):
+    """The rows below the header, read by Arrow's multi-threaded CSV reader.
+
+    Returns (frame of text, line numbers) or None when the file is not
+    regular enough to number its rows safely (a value with a line break,
+    a field larger than a read block): the caller then takes the careful
+    csv-module path.  Rows with too few or too many fields are not dropped:
+    Arrow hands them over, and they are put back at their line, as text.
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    names = [str(i) for i in range(width)]
+    irregular: list = []
+
+    def keep(row):  # Arrow would skip it; we record it and put it back below
+        irregular.append(row)
+        return "skip"
+
+    def read(threads: bool):
+        irregular.clear()
+        return pacsv.read_csv(
+            path,
+            read_options=pacsv.ReadOptions(skip_rows=skip, column_names=names,
+                                           use_threads=threads,
+                                           encoding="utf-8" if encoding.startswith("utf-8")
+                                           else encoding),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, ignore_empty_lines=False,
+                                             newlines_in_values=False, invalid_row_handler=keep),
+            convert_options=pacsv.ConvertOptions(
+                column_types={n: pa.string() for n in names}, strings_can_be_null=False,
+                quoted_strings_can_be_null=False),
+        )
+
+    try:
+        table = read(True)
+        if irregular:  # their line numbers are only known single-threaded
+            table = read(False)
+    except (pa.ArrowInvalid, pa.ArrowException, UnicodeError):
+        return None
+    if table.num_rows + len(irregular) != total_lines - skip:
+        return None  # a record spans lines: row n is not line n
+    frame = table.to_pandas()
+    frame.columns = range(width)
+    lines = np.arange(skip + 1, total_lines + 1, dtype=np.int64)
+    if not irregular:
+        return frame, lines
+    odd = {row.number: next(csv.reader([row.text], delimiter=delimiter), []) for row in irregular}
+    if None in odd:
+        return None
+    wide = max(width, *(len(v) for v in odd.values()))
+    regular = lines[~np.isin(lines, list(odd))]
+    frame = frame.astype(object)
+    for c in range(width, wide):
+        frame[c] = ""
+    extra = pd.DataFrame([v + [""] * (wide - len(v)) for v in odd.values()], dtype=object)
+    frame = pd.concat([frame, extra], ignore_index=True)
+    order = np.argsort(np.concatenate([regular, np.fromiter(odd, np.int64)]), kind="stable")
+    return frame.iloc[order].reset_index(drop=True), lines
 
 
 def _printed_totals(frame, total_rows, label_of, positions, found, line_numbers, sheet):
@@ -245,8 +326,9 @@ def _classify(frame: pd.DataFrame, line_numbers: np.ndarray, found: dict[str, in
     doc = frame[doc_col].map(_cell) if frame[doc_col].dtype == object and not \
         pd.api.types.is_string_dtype(frame[doc_col]) else frame[doc_col].str.strip()
     header_label = labels[doc_col].strip().lower() if doc_col < len(labels) else None
-    cand = np.flatnonzero(((doc == "") | doc.str.match(TOTAL_WORDS)
-                           | (doc.str.lower() == header_label)).to_numpy())
+    # A plain pattern with case=False runs inside Arrow (RE2), not once per row in Python.
+    cand = np.flatnonzero((doc == "").to_numpy(bool) | starts_with_pattern(doc, TOTAL_WORDS.pattern)
+                          | (doc.str.lower() == header_label).to_numpy(bool))
     blank = np.zeros(n, bool)
     total = np.zeros(n, bool)
     header_again = np.zeros(n, bool)
@@ -271,7 +353,8 @@ def _classify(frame: pd.DataFrame, line_numbers: np.ndarray, found: dict[str, in
     printed = _printed_totals(frame, np.flatnonzero(total), label_of, positions, found,
                               line_numbers, sheet)
 
-    out = pd.DataFrame({field: frame.iloc[data, col].to_numpy() for field, col in found.items()})
+    body = frame if data.all() else frame[data]
+    out = pd.DataFrame({field: body[col].reset_index(drop=True) for field, col in found.items()})
     if frame.shape[1] > len(labels):
         # More cells than headers: a separator inside an unquoted value has
         # shifted the row, so no cell of it can be trusted.

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -250,6 +251,17 @@ def lock_owner(path: Path) -> Path | None:
     return None
 
 
+def _keep_mode(tmp: Path, path: Path) -> None:
+    """Give the new file the old one's permissions (mkstemp makes it private)."""
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    os.chmod(tmp, mode)
+
+
 def save_atomic(wb: Workbook, path: Path) -> None:
     """Save to a temporary file beside *path*, then replace *path* in one step.
 
@@ -266,6 +278,7 @@ def save_atomic(wb: Workbook, path: Path) -> None:
         wb.save(tmp)
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
+        _keep_mode(Path(tmp), path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
