@@ -186,4 +186,5 @@ def test_a_large_file_with_blank_short_and_long_lines_keeps_every_line(tmp_path)
     rej = dict(zip(r.rejections["line"], r.rejections["reason"], strict=True))
     assert set(rej) == {202, 302}
     assert "amount is empty" in rej[202] and "more fields" in rej[302]
-    assert r.items["source_line"].iloc[150] == 152   # numbering continues past the blank line
+    # item 150 is file row 151 + header line, + the blank line above it
+    assert r.items["source_line"].iloc[150] == 153
