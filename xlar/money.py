@@ -300,6 +300,21 @@ def parse_amounts(values, decimal: str | None = None, digits: int = 2) -> Parsed
         decimal = detect_decimal_separator(sample[: 20000]) if sample.size else "."
 
     fast = np.zeros(n, dtype=bool)
+    # Numbers from spreadsheet cells (floats, ints) and empty cells, vectorised.
+    if not is_str.all():
+        kind = np.fromiter((0 if v is None or v == "" else
+                            1 if type(v) in (float, int, np.float64, np.int64) else 2
+                            for v in obj), np.int8, n)
+        nums = np.flatnonzero(kind == 1)
+        if nums.size:
+            x = obj[nums].astype(np.float64)
+            good = np.isfinite(x) & (np.abs(x) < 1e13)
+            cents[nums[good]] = np.rint(x[good] * 10**digits).astype(np.int64)
+            ok[nums[good]] = True
+            fast[nums] = good  # the rest (inf, huge) get their reason below
+        empty = np.flatnonzero(kind == 0)
+        reason[empty] = "amount is empty"
+        fast[empty] = True
     if is_str.any():
         idx = np.flatnonzero(is_str)
         x, plain = _vector_parse(np.array(obj[idx], dtype=np.dtypes.StringDType()), decimal,

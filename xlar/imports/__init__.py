@@ -22,7 +22,13 @@ import importlib
 from pathlib import Path
 
 from xlar.imports.common import ImportOptions, ImportResult
-from xlar.imports.files import ReadError, decode_text, is_spreadsheet, read_sheet_grids
+from xlar.imports.files import (
+    ReadError,
+    decode_text,
+    forget_grids,
+    is_spreadsheet,
+    read_sheet_grids,
+)
 from xlar.imports.mapping import ColumnMapping, MappingError, load_mapping
 from xlar.progress import Progress, no_progress
 
@@ -82,7 +88,13 @@ def read_open_items(path: str | Path, layout: str = "auto",
     terms codes).  Raises :class:`ReadError` / :class:`MappingError` only
     when the file as a whole cannot be read; bad rows are rejections.
     """
-    p = Path(path)
+    try:
+        return _read(Path(path), layout, mapping, progress, display)
+    finally:
+        forget_grids()
+
+
+def _read(p: Path, layout, mapping, progress, display) -> ImportResult:
     if not p.exists():
         raise ReadError(f"{p}: file not found")
     m = load_mapping(mapping)

@@ -162,8 +162,37 @@ def _extra_lines(record: list[str]) -> int:
     return sum(f.count("\n") for f in record)
 
 
+_LAST_READ: dict = {}
+
+
 def read_sheet_grids(path: Path, display: str, sheet: str | None = None) -> list[Grid]:
-    """Every sheet (or the named one) of a spreadsheet, with merged headers filled."""
+    """Every sheet (or the named one) of a spreadsheet, with merged headers filled.
+
+    The last workbook read is kept for the next call (by path, size and
+    modification time), so recognising a layout and then reading it parse
+    the file once; the next call takes it (a reader may change its rows),
+    and :func:`forget_grids` drops it.
+    """
+    try:
+        st = Path(path).stat()
+        key = (str(Path(path).resolve()), st.st_size, st.st_mtime_ns, display, sheet)
+    except OSError:
+        key = None
+    if key is not None and key in _LAST_READ:
+        return _LAST_READ.pop(key)
+    grids = _read_sheet_grids(Path(path), display, sheet)
+    _LAST_READ.clear()
+    if key is not None:
+        _LAST_READ[key] = grids
+    return grids
+
+
+def forget_grids() -> None:
+    """Drop the workbook kept by :func:`read_sheet_grids`."""
+    _LAST_READ.clear()
+
+
+def _read_sheet_grids(path: Path, display: str, sheet: str | None = None) -> list[Grid]:
     import python_calamine as pc
 
     _check_size(path)
