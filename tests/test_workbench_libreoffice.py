@@ -78,3 +78,21 @@ def test_outside_text_never_becomes_a_formula_in_libreoffice(tmp_path, libreoffi
     assert any(isinstance(r[amount_col], float) and r[amount_col] < 0 for r in values[1:])
     wb = load_workbook(wbpath)
     assert wb["Open Items"].tables["OpenItems"].ref.startswith("A1:")
+
+
+def test_the_demo_workbench_recalculates_in_libreoffice(tmp_path, libreoffice):
+    from xlar.demo_run import run_demo
+
+    res = run_demo(tmp_path / "demo", items=600, customers=60)
+    w = res.workbench_result.workbench
+    sheets = libreoffice.recalculated(res.workbench)
+    from support.libreoffice import cell_errors  # noqa: PLC0415
+    assert cell_errors(sheets) == []
+    summary = [r for r in sheets["Summary"][SUMMARY_HEADER_ROW:] if r and r[0]]
+    totals = w.totals.set_index("currency")
+    balances = {r[0]: r for r in summary if r[1] == "Balance"}
+    assert set(balances) == set(totals.index)
+    for cur, row in balances.items():
+        assert round(row[2] * 100) == totals.loc[cur, "balance_cents"]
+    assert all(r[6] == "OK" for r in summary)
+    assert len(sheets["Open Items"]) - 1 == len(w.items) == 600

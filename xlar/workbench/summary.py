@@ -16,7 +16,15 @@ from openpyxl.styles import Font
 from xlar.aging import Buckets
 from xlar.money import minor_digits
 from xlar.workbench.layout import NUMBER_FORMATS, OPEN_ITEMS, SUMMARY_SHEET
-from xlar.workbench.xlsx import HEADER_FILL, HEADER_FONT, TITLE_FONT, replace_sheet, write_text
+from xlar.workbench.xlsx import (
+    BOLD_FONT,
+    HEADER_FILL,
+    HEADER_FONT,
+    TITLE_FONT,
+    print_setup,
+    replace_sheet,
+    write_text,
+)
 
 __all__ = ["write_summary", "SUMMARY_HEADER_ROW"]
 
@@ -43,7 +51,7 @@ def write_summary(wb, totals: pd.DataFrame, buckets: Buckets, as_of: dt.date, so
     ws["B4"] = "days past due date" if buckets.basis == "due" else "days since document date"
     ws["A5"] = ("Amount and Items are formulas over the OpenItems table; xlar Amount is the "
                 "engine's figure at refresh; Check says whether they agree.")
-    ws["A5"].font = Font(italic=True, color="595959")
+    ws["A5"].font = Font(name="Calibri", italic=True, color="595959")
     headers = ["Currency", "Bucket", "Amount", "Items", "% of Balance", "xlar Amount", "Check"]
     for j, h in enumerate(headers, start=1):
         c = ws.cell(SUMMARY_HEADER_ROW, j, h)
@@ -83,6 +91,7 @@ def write_summary(wb, totals: pd.DataFrame, buckets: Buckets, as_of: dt.date, so
              int(tot["disputed_cents"]) / units, fmt)
         r += 2
     ws.freeze_panes = ws.cell(SUMMARY_HEADER_ROW + 1, 1)
+    print_setup(ws, SUMMARY_HEADER_ROW)
 
 
 def _row(ws, r, currency, label, amount, items, share, engine, fmt, bold=False) -> None:
@@ -95,4 +104,4 @@ def _row(ws, r, currency, label, amount, items, share, engine, fmt, bold=False) 
     ws.cell(r, 7, f'=IF(ROUND(C{r}-F{r},2)=0,"OK","CHECK")')
     if bold:
         for j in (2, 3, 6):
-            ws.cell(r, j).font = Font(bold=True)
+            ws.cell(r, j).font = BOLD_FONT

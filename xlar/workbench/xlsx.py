@@ -34,11 +34,24 @@ from xlar.workbench.layout import NUMBER_FORMATS, TableLayout
 from xlar.workbench.merge import TableRead, UserCell
 
 __all__ = ["WorkbookLocked", "lock_owner", "open_workbook", "read_table", "write_table", "save_atomic",
-           "replace_sheet", "find_table", "HEADER_FONT", "HEADER_FILL", "write_text"]
+           "replace_sheet", "find_table", "HEADER_FONT", "HEADER_FILL", "BOLD_FONT", "write_text",
+           "print_setup"]
 
-HEADER_FONT = Font(bold=True, color="FFFFFF")
+# A named font: without one, LibreOffice falls back to a serif for bold cells.
+HEADER_FONT = Font(name="Calibri", bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
-TITLE_FONT = Font(bold=True, size=12, color="1F4E78")
+TITLE_FONT = Font(name="Calibri", bold=True, size=12, color="1F4E78")
+BOLD_FONT = Font(name="Calibri", bold=True)
+
+
+def print_setup(ws, header_row: int | None = None) -> None:
+    """Landscape, one page wide, header repeated on every printed page."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    if header_row:
+        ws.print_title_rows = f"{header_row}:{header_row}"
 
 
 class WorkbookLocked(OSError):
@@ -213,6 +226,7 @@ def write_table(wb: Workbook, layout: TableLayout, frame: pd.DataFrame,
     table.tableStyleInfo = TableStyleInfo(name="TableStyleMedium2", showRowStripes=True)
     ws.add_table(table)
     ws.freeze_panes = ws.cell(top + 1, 1)
+    print_setup(ws, top)
     return ws
 
 

@@ -1,0 +1,83 @@
+"""The command line as a user meets it: real `xlar` processes, plain errors, exit codes."""
+
+import subprocess
+import sys
+
+import pytest
+
+
+def xlar(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "xlar.cli", *map(str, args)], cwd=cwd,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_import_reports_control_totals_and_rejections(fixtures):
+    r = xlar("import", fixtures / "generic" / "es_cp1252_semicolon.csv")
+    assert r.returncode == 0, r.stderr
+    assert "4 items accepted, 2 rejected" in r.stdout
+    assert "printed €4,444.22, read €4,444.22 - matches" in r.stdout
+    assert "31.02.2026" in r.stdout and "repeats line 5" in r.stdout
+
+
+def test_a_wrong_printed_total_makes_import_exit_non_zero(fixtures):
+    r = xlar("import", fixtures / "generic" / "wrong_total.csv")
+    assert r.returncode == 1 and "DOES NOT MATCH" in r.stdout
+
+
+def test_import_writes_items_and_rejections(tmp_path, fixtures):
+    out = tmp_path / "items.csv"
+    r = xlar("import", fixtures / "generic" / "bom_tab_serials.txt", "--out", out)
+    assert r.returncode == 0, r.stderr
+    text = out.read_text(encoding="utf-8-sig")
+    # the formula-looking customer name is neutralised in the CSV
+    assert "'=HYPERLINK" in text
+    assert "due date is missing" in (tmp_path / "items.rejected.csv").read_text(encoding="utf-8-sig")
+
+
+@pytest.mark.parametrize("args, message", [
+    (("import", "no-such-file.csv"), "no-such-file.csv: file not found"),
+    (("aging", "{en}", "--edges", "0,x"), "bucket edges '0,x' must be whole numbers"),
+    (("aging", "{en}", "--as-of", "tomorrow"), "as-of date 'tomorrow' is not a date"),
+    (("refresh", "{tmp}/wb.xlsx"), "no source file"),
+    (("import", "{en}", "--layout", "oracle"), "unknown layout 'oracle'"),
+])
+def test_errors_are_one_plain_sentence_without_a_traceback(tmp_path, fixtures, args, message):
+    args = [a.format(en=fixtures / "generic" / "en_clean.csv", tmp=tmp_path) for a in args]
+    r = xlar(*args, cwd=tmp_path)
+    assert r.returncode == 2
+    assert message in " ".join(r.stderr.split())
+    assert "Traceback" not in r.stderr and "Traceback" not in r.stdout
+
+
+def test_debug_shows_the_traceback(tmp_path):
+    r = xlar("--debug", "import", "no-such-file.csv", cwd=tmp_path)
+    assert r.returncode != 0 and "Traceback" in r.stderr
+
+
+def test_aging_prints_buckets_to_the_cent(fixtures):
+    r = xlar("aging", fixtures / "generic" / "en_clean.csv", "--as-of", "2026-10-31")
+    assert r.returncode == 0, r.stderr
+    # 1,500.00 (16 days) - 120.50 (29 days) - 300.00 (6 days) = 1,079.50 in 1-30
+    assert "$1,079.50" in r.stdout and "$2,729.74" in r.stdout
+
+
+def test_refresh_then_one_click_refresh_from_settings(tmp_path, fixtures):
+    wb = tmp_path / "AR Workbench.xlsx"
+    r = xlar("refresh", wb, "--source", fixtures / "generic" / "en_clean.csv",
+             "--as-of", "2026-10-31")
+    assert r.returncode == 0, r.stderr
+    assert "Workbench refreshed" in r.stdout and "6 open items" in r.stdout
+    r = xlar("refresh", wb)
+    assert r.returncode == 0, r.stderr
+    assert "as of 2026-10-31" in r.stdout
+
+
+def test_demo_writes_a_workbench_an_export_and_a_report(tmp_path):
+    r = xlar("demo", "--out", tmp_path / "demo", "--items", "400", "--customers", "40")
+    assert r.returncode == 0, r.stderr
+    for name in ("AR Workbench.xlsx", "run-report.md", "exports/open_items.csv",
+                 "exports/customers.csv"):
+        assert (tmp_path / "demo" / name).is_file(), name
+    assert str(tmp_path / "demo") in " ".join(r.stdout.split())
+    report = (tmp_path / "demo" / "run-report.md").read_text()
+    assert "400 items accepted, 2 rejected" in report
