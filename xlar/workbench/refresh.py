@@ -47,7 +47,7 @@ from xlar.workbench.layout import (
     REJECTED,
     RUN_LOG,
     SETTINGS,
-    SHEET_ORDER,
+    SUMMARY_SHEET,
     aging_by_customer,
     aging_by_partner,
 )
@@ -59,9 +59,12 @@ from xlar.workbench.merge import (
     reopened,
     user_columns_of,
 )
+from xlar.workbench.plan import table_plan
+from xlar.workbench.port import WorkbookPort, XlsxPort
+from xlar.workbench.summary import summary_plan
 
-__all__ = ["Workbench", "Previous", "build_workbench", "refresh", "RefreshResult",
-           "RefreshError", "run_log_rows"]
+__all__ = ["Workbench", "Previous", "build_workbench", "refresh", "refresh_workbook",
+           "RefreshResult", "RefreshError", "run_log_rows", "read_previous", "write_workbench"]
 
 
 class RefreshError(ValueError):
@@ -254,16 +257,11 @@ class RefreshResult(NamedTuple):
     workbench: Workbench
 
 
-def read_previous(wb, path: Path) -> Previous:
-    """Read the tables a refresh builds on from an open workbook."""
-    from xlar.workbench.xlsx import read_table
-
-    if not path.exists():
-        return Previous()
-    values = _cached_values(path, wb)
+def read_previous(port: WorkbookPort) -> Previous:
+    """The tables a refresh builds on, as the workbook holds them now."""
 
     def table(layout, owned=None):
-        t = read_table(wb, layout.table, values.get(layout.sheet), owned)
+        t = port.read_table(layout.table, owned)
         return t.frame if t is not None else None
 
     return Previous(
@@ -275,65 +273,21 @@ def read_previous(wb, path: Path) -> Previous:
     )
 
 
-def _cached_values(path: Path, wb) -> dict[str, dict[tuple[int, int], object]]:
-    """Last calculated values of formula cells in the user's columns, by sheet.
-
-    openpyxl gives formulas, not their results; the results (saved by Excel
-    or LibreOffice) are read with calamine, only where a formula exists, so a
-    formula's last value survives when its row moves to the closed list.
-    """
-    wanted: dict[str, list[tuple[int, int]]] = {}
-    for layout in (OPEN_ITEMS, CLOSED_ITEMS):
-        if layout.sheet in wb.sheetnames:
-            ws = wb[layout.sheet]
-            cells = [(c.row, c.column) for row in ws.iter_rows() for c in row if c.data_type == "f"]
-            if cells:
-                wanted[layout.sheet] = cells
-    if not wanted:
-        return {}
-    import python_calamine as pc
-
-    out: dict[str, dict[tuple[int, int], object]] = {}
-    try:
-        book = pc.CalamineWorkbook.from_path(str(path))
-        for sheet, cells in wanted.items():
-            grid = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
-            out[sheet] = {}
-            for r, c in cells:
-                if r - 1 < len(grid) and c - 1 < len(grid[r - 1]):
-                    v = grid[r - 1][c - 1]
-                    out[sheet][(r, c)] = None if v == "" else v
-    except Exception:  # values are a nicety; the formulas themselves are kept regardless
-        return {}
-    return out
-
-
-def write_workbench(wb, w: Workbench, source_name: str) -> None:
-    """Write every owned sheet of *w* into the openpyxl workbook *wb*."""
-    from xlar.workbench.summary import write_summary
-    from xlar.workbench.xlsx import write_table
-
-    def position(sheet: str) -> int:
-        # New sheets go where SHEET_ORDER puts them relative to existing ones.
-        existing = wb.sheetnames
-        before = [s for s in SHEET_ORDER[: SHEET_ORDER.index(sheet)] if s in existing]
-        return (existing.index(before[-1]) + 1) if before else 0
-
-    write_summary(wb, w.totals, w.buckets, w.as_of, source_name, position("Summary"))
-    write_table(wb, OPEN_ITEMS, w.items, w.carried.columns, w.carried.cells,
-                index=position(OPEN_ITEMS.sheet))
+def write_workbench(port: WorkbookPort, w: Workbench, source_name: str) -> None:
+    """Write every sheet xlar owns through *port*."""
+    port.write_sheet(summary_plan(w.totals, w.buckets, w.as_of, source_name))
+    port.write_table(table_plan(OPEN_ITEMS, w.items, w.carried.columns, w.carried.cells))
     labels = w.buckets.labels
-    write_table(wb, aging_by_customer(labels), w.by_customer, index=position("Aging by Customer"))
-    write_table(wb, aging_by_partner(labels), w.by_partner,
-                index=position("Aging by Sales Partner"))
-    write_table(wb, CUSTOMERS, w.customers, index=position(CUSTOMERS.sheet))
-    closed_fields = _closed_frame(w.closed)
-    write_table(wb, CLOSED_ITEMS, closed_fields[0], extra_columns=closed_fields[1],
-                index=position(CLOSED_ITEMS.sheet))
-    write_table(wb, REJECTED, w.rejections, index=position(REJECTED.sheet))
-    write_table(wb, RUN_LOG, w.run_log, index=position(RUN_LOG.sheet))
-    write_table(wb, SETTINGS, settings_rows(w.settings), index=position(SETTINGS.sheet))
-    wb.active = wb.sheetnames.index("Summary")
+    port.write_table(table_plan(aging_by_customer(labels), w.by_customer))
+    port.write_table(table_plan(aging_by_partner(labels), w.by_partner))
+    port.write_table(table_plan(CUSTOMERS, w.customers))
+    closed, closed_user = _closed_frame(w.closed)
+    port.write_table(table_plan(CLOSED_ITEMS, closed, extra_columns=closed_user))
+    port.write_table(table_plan(REJECTED, w.rejections))
+    port.write_table(table_plan(RUN_LOG, w.run_log))
+    port.write_table(table_plan(SETTINGS, settings_rows(w.settings)))
+    if hasattr(port, "activate"):
+        port.activate(SUMMARY_SHEET)
 
 
 def _closed_frame(closed: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -365,23 +319,21 @@ def _closed_frame(closed: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     return out, closed[user].reset_index(drop=True)
 
 
-def refresh(path: str | Path, source: str | Path | None = None, as_of=None,
-            layout: str | None = None, mapping=None, customers: str | Path | None = None,
-            edges: str | None = None, basis: str | None = None,
-            progress: Progress = no_progress, user: str = "") -> RefreshResult:
-    """Refresh (or create) the workbench at *path* from an ERP export.
+def refresh_workbook(port: WorkbookPort, source: str | Path | None = None, as_of=None,
+                     layout: str | None = None, mapping=None,
+                     customers: str | Path | None = None, edges: str | None = None,
+                     basis: str | None = None, progress: Progress = no_progress,
+                     user: str = "") -> Workbench:
+    """Refresh the workbench behind *port* from an ERP export (the Refresh Aging action).
 
     Arguments left None come from the workbench's Settings sheet; what is
     given here is written back to it, so the next one-click refresh (ribbon
-    or ``xlar refresh WORKBOOK``) repeats this one.
+    or ``xlar refresh WORKBOOK``) repeats this one.  The caller saves.
     """
     from xlar.imports.customers import read_customers
-    from xlar.workbench.xlsx import open_workbook, save_atomic
 
-    path = Path(path)
-    progress(0, 5, f"opening {path.name}")
-    wb = open_workbook(path)
-    previous = read_previous(wb, path)
+    progress(0, 5, "reading the workbench")
+    previous = read_previous(port)
     settings = settings_from_table(previous.settings)
     overrides = {k: v for k, v in {
         "source_file": str(source) if source else None, "layout": layout,
@@ -391,7 +343,7 @@ def refresh(path: str | Path, source: str | Path | None = None, as_of=None,
         "as_of": pd.Timestamp(as_of).date() if as_of else None}.items() if v is not None}
     settings = settings._replace(**overrides)
     settings.buckets()
-    base = path.parent
+    base = port.path.parent if port.path is not None else Path.cwd()
     src = settings.resolve(base, "source_file")
     if src is None:
         raise RefreshError("no source file: give one with --source, or set source_file on the "
@@ -408,12 +360,23 @@ def refresh(path: str | Path, source: str | Path | None = None, as_of=None,
         if len(cres.rejections):
             result = result._replace(rejections=pd.concat([result.rejections, cres.rejections],
                                                           ignore_index=True))
-    as_of_date = settings.as_of_or_today()
     progress(2, 5, "aging")
-    w = build_workbench(result, settings, as_of_date, previous, master, user, src.name)
-    progress(3, 5, f"writing {path.name}")
-    write_workbench(wb, w, src.name)
+    w = build_workbench(result, settings, settings.as_of_or_today(), previous, master, user,
+                        src.name)
+    progress(3, 5, "writing the workbench")
+    write_workbench(port, w, src.name)
+    return w
+
+
+def refresh(path: str | Path, source: str | Path | None = None, as_of=None,
+            layout: str | None = None, mapping=None, customers: str | Path | None = None,
+            edges: str | None = None, basis: str | None = None,
+            progress: Progress = no_progress, user: str = "") -> RefreshResult:
+    """Refresh (or create) the workbench file at *path*, saving it atomically."""
+    port = XlsxPort(path)
+    w = refresh_workbook(port, source, as_of, layout, mapping, customers, edges, basis,
+                         progress, user)
     progress(4, 5, "saving")
-    save_atomic(wb, path)
+    port.save()
     progress(5, 5, "done")
-    return RefreshResult(path, w)
+    return RefreshResult(port.path, w)

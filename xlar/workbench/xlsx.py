@@ -21,21 +21,19 @@ import stat
 import tempfile
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
-from xlar.money import minor_digits
 from xlar.text import looks_like_formula
-from xlar.workbench.layout import NUMBER_FORMATS, TableLayout
 from xlar.workbench.merge import TableRead, UserCell
+from xlar.workbench.plan import Formula, SheetPlan, TablePlan
 
-__all__ = ["WorkbookLocked", "lock_owner", "open_workbook", "read_table", "write_table", "save_atomic",
-           "replace_sheet", "find_table", "HEADER_FONT", "HEADER_FILL", "BOLD_FONT", "write_text",
-           "print_setup"]
+__all__ = ["WorkbookLocked", "lock_owner", "open_workbook", "read_table", "apply_table_plan",
+           "apply_sheet_plan", "save_atomic", "replace_sheet", "find_table", "write_text",
+           "put_value", "print_setup"]
 
 # A named font: without one, LibreOffice falls back to a serif for bold cells.
 HEADER_FONT = Font(name="Calibri", bold=True, color="FFFFFF")
@@ -135,94 +133,46 @@ def write_text(cell, value: str) -> None:
         cell.quotePrefix = True
 
 
-def _column_values(frame: pd.DataFrame, field: str, kind: str, currency: np.ndarray | None):
-    """Cell values for one column: units for money, datetimes for dates, Yes/No."""
-    s = frame[field]
-    if kind == "money":
-        digits = (pd.Series(currency).map(minor_digits).to_numpy()
-                  if currency is not None else np.full(len(s), 2))
-        cents = s.to_numpy(dtype=np.int64)
-        # The one place money becomes a float: Excel stores doubles.
-        return [int(c) / 10**int(d) for c, d in zip(cents, digits, strict=True)], digits
-    if kind in ("date", "datetime"):
-        vals = pd.to_datetime(s, errors="coerce")
-        out = []
-        for v in vals:
-            if pd.isna(v):
-                out.append(None)
-            else:
-                out.append(v.to_pydatetime() if kind == "datetime" else v.date())
-        return out, None
-    if kind == "int":
-        return [None if pd.isna(v) else int(v) for v in s], None
-    if kind == "pct":
-        return [None if pd.isna(v) else float(v) for v in s], None
-    if kind == "bool":
-        return ["Yes" if bool(v) else "No" for v in s], None
-    return [("" if v is None or (isinstance(v, float) and np.isnan(v)) else
-             (v if isinstance(v, str) else str(v))) for v in s], None
+_STYLES = {
+    "title": (TITLE_FONT, None),
+    "header": (HEADER_FONT, HEADER_FILL),
+    "bold": (BOLD_FONT, None),
+    "note": (Font(name="Calibri", italic=True, color="595959"), None),
+}
 
 
-def write_table(wb: Workbook, layout: TableLayout, frame: pd.DataFrame,
-                user_columns: list[str] | None = None,
-                user_cells: list[list[UserCell]] | None = None,
-                extra_columns: pd.DataFrame | None = None, index: int | None = None):
-    """Replace *layout*'s sheet with *frame* as an Excel Table.
+def put_value(cell, value) -> None:
+    """Write one planned value: a Formula as a formula, any other text as text."""
+    if isinstance(value, Formula):
+        cell.value = str(value)
+    elif isinstance(value, str):
+        write_text(cell, value)
+    elif value is not None:
+        cell.value = value
 
-    *user_columns* / *user_cells* are the user's columns, written after the
-    owned ones with their formulas moved to the new rows.  *extra_columns*
-    are columns of plain values (e.g. a closed row's old user cells).
-    """
-    from openpyxl.formula.translate import Translator
 
-    ws = replace_sheet(wb, layout.sheet, index)
-    top = 1
-    if layout.title:
-        ws.cell(1, 1, layout.title).font = TITLE_FONT
-        top = 3
-    cols = list(layout.columns)
-    user_columns = list(user_columns or [])
-    extra = list(extra_columns.columns) if extra_columns is not None else []
-    headers = [c.header for c in cols] + user_columns + extra
-    for j, h in enumerate(headers, start=1):
+def apply_table_plan(wb: Workbook, plan: TablePlan, index: int | None = None):
+    """Replace *plan*'s sheet with an Excel Table holding its cells."""
+    ws = replace_sheet(wb, plan.sheet, index)
+    top = plan.header_row
+    if plan.title:
+        ws.cell(1, 1, plan.title).font = TITLE_FONT
+    for j, h in enumerate(plan.headers, start=1):
         cell = ws.cell(top, j, h)
-        cell.font = HEADER_FONT
-        cell.fill = HEADER_FILL
+        cell.font, cell.fill = HEADER_FONT, HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="center")
-    n = len(frame)
-    currency = frame["currency"].to_numpy() if "currency" in frame.columns else None
-    for j, col in enumerate(cols, start=1):
-        values, digits = _column_values(frame, col.field, col.kind, currency)
-        fmt = NUMBER_FORMATS[col.kind if col.kind != "bool" else "text"]
+    for j, (values, fmt, width) in enumerate(zip(plan.columns, plan.formats, plan.widths,
+                                                 strict=True), start=1):
+        per_cell = isinstance(fmt, list)
         for i, v in enumerate(values):
             cell = ws.cell(top + 1 + i, j)
-            if col.kind == "text":
-                write_text(cell, v)
-            else:
-                cell.value = v
-            if col.kind == "money" and digits is not None and digits[i] != 2:
-                cell.number_format = NUMBER_FORMATS[f"money{int(digits[i])}"]
-            elif col.kind != "text" and col.kind != "bool":
-                cell.number_format = fmt
-        ws.column_dimensions[get_column_letter(j)].width = col.width
-    base = len(cols)
-    for j, h in enumerate(user_columns, start=base + 1):
-        for i in range(n):
-            uc = user_cells[i][j - base - 1] if user_cells else UserCell(None)
-            cell = ws.cell(top + 1 + i, j)
-            if uc.formula:
-                origin = f"{get_column_letter(j)}{uc.row or top + 1 + i}"
-                cell.value = Translator(uc.formula, origin=origin).translate_formula(
-                    f"{get_column_letter(j)}{top + 1 + i}")
-            else:
-                _write_user_value(cell, uc.value)
-        ws.column_dimensions[get_column_letter(j)].width = max(12, min(40, len(h) + 4))
-    for j, h in enumerate(extra, start=base + len(user_columns) + 1):
-        for i, v in enumerate(extra_columns[h]):
-            _write_user_value(ws.cell(top + 1 + i, j), _settled_value(v))
-    last_col = get_column_letter(len(headers))
-    ref = f"A{top}:{last_col}{top + max(n, 1)}"
-    table = Table(displayName=layout.table, ref=ref)
+            put_value(cell, v)
+            f = fmt[i] if per_cell else fmt
+            if f:
+                cell.number_format = f
+        ws.column_dimensions[get_column_letter(j)].width = width
+    ref = f"A{top}:{get_column_letter(len(plan.headers))}{top + max(plan.rows, 1)}"
+    table = Table(displayName=plan.table, ref=ref)
     table.tableStyleInfo = TableStyleInfo(name="TableStyleMedium2", showRowStripes=True)
     ws.add_table(table)
     ws.freeze_panes = ws.cell(top + 1, 1)
@@ -230,25 +180,25 @@ def write_table(wb: Workbook, layout: TableLayout, frame: pd.DataFrame,
     return ws
 
 
-def _settled_value(v):
-    """A user cell moved off its table (to the closed list): its value, or, for a
-    formula never calculated, the formula's text, kept as text."""
-    if isinstance(v, UserCell):
-        return v.value if v.value is not None or not v.formula else v.formula
-    return v
-
-
-def _write_user_value(cell, v) -> None:
-    if v is None or (isinstance(v, float) and np.isnan(v)):
-        return
-    if isinstance(v, str):
-        write_text(cell, v)
-    elif isinstance(v, (dt.date, dt.datetime, int, float, bool)):
-        cell.value = v
-        if isinstance(v, (dt.date, dt.datetime)):
-            cell.number_format = NUMBER_FORMATS["date"]
-    else:
-        write_text(cell, str(v))
+def apply_sheet_plan(wb: Workbook, plan: SheetPlan, index: int | None = None):
+    """Replace *plan*'s sheet with its cells."""
+    ws = replace_sheet(wb, plan.sheet, index)
+    for c in plan.cells:
+        cell = ws.cell(c.row, c.col)
+        put_value(cell, c.value)
+        if c.number_format:
+            cell.number_format = c.number_format
+        if c.style:
+            font, fill = _STYLES[c.style]
+            cell.font = font
+            if fill is not None:
+                cell.fill = fill
+    for col, width in plan.widths.items():
+        ws.column_dimensions[col].width = width
+    if plan.freeze_row:
+        ws.freeze_panes = ws.cell(plan.freeze_row, 1)
+        print_setup(ws, plan.freeze_row - 1)
+    return ws
 
 
 def lock_owner(path: Path) -> Path | None:

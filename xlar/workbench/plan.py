@@ -1,0 +1,176 @@
+"""What to write into a workbook, as plain data: the bridge between the engine and a port.
+
+The engine's frames hold cents, numpy dates and booleans; a sheet holds
+numbers in currency units, dates, "Yes"/"No", formulas and text.  This module
+turns one into the other once, so the two workbook ports (an .xlsx file
+through openpyxl, a live Excel book through xlwings) only copy cells:
+
+* :class:`TablePlan`: one Excel Table on its own sheet (header row, columns of
+  values, a number format per cell or column, widths, optional title);
+* :class:`SheetPlan`: free-form cells (the Summary sheet);
+* :class:`Formula`: a cell value that must become a formula.  Every other
+  ``str`` is text and a port must store it as text, never as a formula.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from xlar.money import minor_digits
+from xlar.workbench.layout import NUMBER_FORMATS, TableLayout
+from xlar.workbench.merge import UserCell
+
+__all__ = ["Formula", "Cell", "TablePlan", "SheetPlan", "table_plan", "column_letter",
+           "cell_value_of"]
+
+
+class Formula(str):
+    """A formula (``=...``) the workbook must calculate.  Plain ``str`` is text."""
+
+
+class Cell(NamedTuple):
+    """One cell of a :class:`SheetPlan` (1-based row and column).
+
+    ``style`` is one of None, "title", "header", "bold", "note".
+    """
+
+    row: int
+    col: int
+    value: object
+    number_format: str | None = None
+    style: str | None = None
+
+
+class TablePlan(NamedTuple):
+    """An Excel Table filling its own sheet.
+
+    Attributes:
+      sheet, table: names.
+      title: a line above the table (row 1) or None; the header row is then 3.
+      headers: column headers.
+      columns: one list of cell values per column (all of the same length).
+      formats: per column, a number format for the whole column (str), a
+        list with one per cell, or None for General.
+      widths: column widths in characters.
+    """
+
+    sheet: str
+    table: str
+    title: str | None
+    headers: list[str]
+    columns: list[list]
+    formats: list
+    widths: list[int]
+
+    @property
+    def header_row(self) -> int:
+        return 3 if self.title else 1
+
+    @property
+    def rows(self) -> int:
+        return len(self.columns[0]) if self.columns else 0
+
+
+class SheetPlan(NamedTuple):
+    """Free-form cells on a sheet xlar owns entirely."""
+
+    sheet: str
+    cells: list[Cell]
+    widths: dict[str, int]
+    freeze_row: int | None = None
+
+
+def column_letter(n: int) -> str:
+    """1 -> A, 27 -> AA."""
+    s = ""
+    while n:
+        n, r = divmod(n - 1, 26)
+        s = chr(65 + r) + s
+    return s
+
+
+def _values(frame: pd.DataFrame, field: str, kind: str) -> tuple[list, object]:
+    """Cell values and number format(s) for one owned column."""
+    s = frame[field]
+    if kind == "money":
+        digits = (pd.Series(frame["currency"]).map(minor_digits).to_numpy(np.int64)
+                  if "currency" in frame.columns else np.full(len(s), 2))
+        # The one place money becomes a float: Excel stores doubles.
+        units = s.to_numpy(np.int64) / np.power(10.0, digits)
+        fmts = [NUMBER_FORMATS["money" if d == 2 else f"money{int(d)}"] for d in digits] \
+            if (digits != 2).any() else NUMBER_FORMATS["money"]
+        return units.tolist(), fmts
+    if kind in ("date", "datetime"):
+        vals = pd.to_datetime(s, errors="coerce")
+        if kind == "date":
+            out = [None if pd.isna(v) else v.date() for v in vals]
+        else:
+            out = [None if pd.isna(v) else v.to_pydatetime() for v in vals]
+        return out, NUMBER_FORMATS[kind]
+    if kind == "int":
+        return [None if pd.isna(v) else int(v) for v in s], NUMBER_FORMATS["int"]
+    if kind == "pct":
+        return [None if pd.isna(v) else float(v) for v in s], NUMBER_FORMATS["pct"]
+    if kind == "bool":
+        return ["Yes" if bool(v) else "No" for v in s], None
+    return [("" if v is None or (isinstance(v, float) and np.isnan(v)) else
+             (v if isinstance(v, str) else str(v))) for v in s], None
+
+
+def cell_value_of(v) -> object:
+    """A user cell moved off its table (to the closed list): its value, or, for a
+    formula never calculated, the formula's text, kept as text."""
+    if isinstance(v, UserCell):
+        return v.value if v.value is not None or not v.formula else str(v.formula)
+    return None if v is None or (isinstance(v, float) and np.isnan(v)) else v
+
+
+def table_plan(layout: TableLayout, frame: pd.DataFrame, user_columns: list[str] | None = None,
+               user_cells: list[list[UserCell]] | None = None,
+               extra_columns: pd.DataFrame | None = None) -> TablePlan:
+    """The plan for *layout* filled with *frame*.
+
+    *user_columns* / *user_cells*: the user's own columns, formulas moved to
+    their rows' new places.  *extra_columns*: plain values beside the rows
+    (a closed row's old user cells).
+    """
+    from openpyxl.formula.translate import Translator
+
+    top = 3 if layout.title else 1
+    headers = [c.header for c in layout.columns]
+    columns, formats, widths = [], [], []
+    for col in layout.columns:
+        values, fmt = _values(frame, col.field, col.kind)
+        columns.append(values)
+        formats.append(fmt)
+        widths.append(col.width)
+    base = len(headers) + 1
+    for j, h in enumerate(user_columns or []):
+        letter = column_letter(base + j)
+        values = []
+        for i in range(len(frame)):
+            uc = user_cells[i][j] if user_cells else UserCell(None)
+            if uc.formula:
+                here = f"{letter}{top + 1 + i}"
+                moved = Translator(uc.formula, origin=f"{letter}{uc.row or top + 1 + i}")
+                values.append(Formula(moved.translate_formula(here)))
+            else:
+                values.append(cell_value_of(uc))
+        headers.append(h)
+        columns.append(values)
+        formats.append([NUMBER_FORMATS["date"] if isinstance(v, dt.date) else None
+                        for v in values])
+        widths.append(max(12, min(40, len(h) + 4)))
+    if extra_columns is not None:
+        for h in extra_columns.columns:
+            values = [cell_value_of(v) for v in extra_columns[h]]
+            headers.append(str(h))
+            columns.append(values)
+            formats.append([NUMBER_FORMATS["date"] if isinstance(v, dt.date) else None
+                            for v in values])
+            widths.append(max(12, min(40, len(str(h)) + 4)))
+    return TablePlan(layout.sheet, layout.table, layout.title, headers, columns, formats, widths)

@@ -1,0 +1,126 @@
+"""The workbook port: what an action may do to a workbook, and its .xlsx implementation.
+
+Every user-level action (refresh the aging, save notes, produce letters …)
+talks to the workbook only through these few calls, so the same action runs
+on a file (CLI, tests, nightly jobs: :class:`XlsxPort`) and on the book open
+in Excel (the ribbon: :class:`xlar.excel.XlwingsPort`).
+
+=====================  ======================================================
+``read_table(name)``   an Excel Table as a DataFrame (user columns as UserCell)
+``write_table(plan)``  replace a sheet with an Excel Table (TablePlan)
+``write_sheet(plan)``  replace a sheet with free-form cells (SheetPlan)
+``message(text)``      tell the user something
+``save()``             make it stick (atomic for files; Excel: nothing to do)
+=====================  ======================================================
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Protocol
+
+import pandas as pd
+
+from xlar.workbench.layout import SHEET_ORDER
+from xlar.workbench.merge import TableRead
+from xlar.workbench.plan import SheetPlan, TablePlan
+
+__all__ = ["WorkbookPort", "XlsxPort"]
+
+
+class WorkbookPort(Protocol):
+    #: the workbook's file (None for an unsaved Excel book); relative paths in
+    #: its settings are relative to its folder.
+    path: Path | None
+
+    def read_table(self, name: str, owned: list[str] | None = None) -> TableRead | None: ...
+
+    def write_table(self, plan: TablePlan) -> None: ...
+
+    def write_sheet(self, plan: SheetPlan) -> None: ...
+
+    def message(self, text: str) -> None: ...
+
+    def save(self) -> None: ...
+
+
+class XlsxPort:
+    """An .xlsx/.xlsm file through openpyxl; :meth:`save` replaces the file atomically."""
+
+    def __init__(self, path: str | Path, messages: list[str] | None = None):
+        from xlar.workbench.xlsx import open_workbook
+
+        self.path = Path(path)
+        self.wb = open_workbook(self.path)
+        self.messages = messages if messages is not None else []
+        self._values = None
+
+    @property
+    def folder(self) -> Path:
+        return self.path.parent
+
+    def read_table(self, name: str, owned: list[str] | None = None) -> TableRead | None:
+        from xlar.workbench.xlsx import find_table, read_table
+
+        if not self.path.exists():
+            return None
+        ws, _ = find_table(self.wb, name)
+        if ws is None:
+            return None
+        return read_table(self.wb, name, self._cached_values(ws.title), owned)
+
+    def _cached_values(self, sheet: str) -> dict:
+        """Last calculated values of formula cells on *sheet* (openpyxl gives formulas
+        only); read with calamine, only where a formula exists."""
+        ws = self.wb[sheet]
+        cells = [(c.row, c.column) for row in ws.iter_rows() for c in row if c.data_type == "f"]
+        if not cells:
+            return {}
+        import python_calamine as pc
+
+        try:
+            grid = pc.CalamineWorkbook.from_path(str(self.path)).get_sheet_by_name(
+                sheet).to_python(skip_empty_area=False)
+        except Exception:  # values are a nicety; the formulas themselves are kept regardless
+            return {}
+        out = {}
+        for r, c in cells:
+            if r - 1 < len(grid) and c - 1 < len(grid[r - 1]):
+                v = grid[r - 1][c - 1]
+                out[(r, c)] = None if v == "" else v
+        return out
+
+    def _position(self, sheet: str) -> int:
+        """New sheets go where SHEET_ORDER puts them among the sheets that exist."""
+        existing = self.wb.sheetnames
+        if sheet in existing or sheet not in SHEET_ORDER:
+            return existing.index(sheet) if sheet in existing else len(existing)
+        before = [s for s in SHEET_ORDER[: SHEET_ORDER.index(sheet)] if s in existing]
+        return existing.index(before[-1]) + 1 if before else 0
+
+    def write_table(self, plan: TablePlan) -> None:
+        from xlar.workbench.xlsx import apply_table_plan
+
+        apply_table_plan(self.wb, plan, self._position(plan.sheet))
+
+    def write_sheet(self, plan: SheetPlan) -> None:
+        from xlar.workbench.xlsx import apply_sheet_plan
+
+        apply_sheet_plan(self.wb, plan, self._position(plan.sheet))
+
+    def message(self, text: str) -> None:
+        self.messages.append(text)
+
+    def activate(self, sheet: str) -> None:
+        if sheet in self.wb.sheetnames:
+            self.wb.active = self.wb.sheetnames.index(sheet)
+
+    def save(self) -> None:
+        from xlar.workbench.xlsx import save_atomic
+
+        save_atomic(self.wb, self.path)
+
+    def table_frame(self, name: str) -> pd.DataFrame | None:
+        """Convenience for tests and callers that only need the values."""
+        t = self.read_table(name)
+        return None if t is None else t.frame
