@@ -1,0 +1,1 @@
+"""xlar's Excel formula functions (xlwings UDFs).  See :mod:`udfs.ar`."""
