@@ -66,10 +66,26 @@ def test_refresh_then_one_click_refresh_from_settings(tmp_path, fixtures):
     r = xlar("refresh", wb, "--source", fixtures / "generic" / "en_clean.csv",
              "--as-of", "2026-10-31")
     assert r.returncode == 0, r.stderr
-    assert "Workbench refreshed" in r.stdout and "6 open items" in r.stdout
-    r = xlar("refresh", wb)
+    out = " ".join(r.stdout.split())
+    assert "Aging refreshed at 2026-10-31: 6 open items" in out
+    assert "Total (line 8): printed $2,729.74, read $2,729.74 - matches" in out
+    r = xlar("refresh", wb)   # one step: everything else from the Settings sheet
     assert r.returncode == 0, r.stderr
-    assert "as of 2026-10-31" in r.stdout
+    assert "Aging refreshed at 2026-10-31: 6 open items" in " ".join(r.stdout.split())
+
+
+def test_workbench_new_then_run_an_action_by_its_ribbon_name(tmp_path, fixtures):
+    wb = tmp_path / "new.xlsx"
+    r = xlar("workbench", "new", wb, "--source", fixtures / "generic" / "en_clean.csv")
+    assert r.returncode == 0, r.stderr
+    assert "fill in the Settings sheet" in " ".join(r.stdout.split())
+    r = xlar("workbench", "new", wb)
+    assert r.returncode == 2 and "already exists" in r.stderr
+    r = xlar("run", "refresh_aging", wb)
+    assert r.returncode == 0, r.stderr
+    assert "6 open items" in " ".join(r.stdout.split())
+    r = xlar("run", "fly_to_the_moon", wb)
+    assert r.returncode == 2 and "there is no action 'fly_to_the_moon'" in r.stderr
 
 
 def test_demo_writes_a_workbench_an_export_and_a_report(tmp_path):

@@ -29,11 +29,12 @@ err = Console(stderr=True, highlight=False)
 
 _state = {"debug": False}
 
-#: Errors that are the user's to fix: shown as a plain sentence, exit code 2.
+#: Errors that are the user's to fix: shown as a plain sentence, exit code 2
+#: (the ribbon shows them in a message box).
 _USER_ERRORS: tuple[type[BaseException], ...] = ()
 
 
-def _user_errors() -> tuple[type[BaseException], ...]:
+def user_error_types() -> tuple[type[BaseException], ...]:
     global _USER_ERRORS
     if not _USER_ERRORS:
         from xlar.aging import AgingError
@@ -43,10 +44,15 @@ def _user_errors() -> tuple[type[BaseException], ...]:
         from xlar.settings import SettingsError
         from xlar.terms import TermsError
         from xlar.workbench.refresh import RefreshError
+        from xlar.actions import UnknownAction
+        from xlar.dunning import PolicyError
+        from xlar.formulas import FormulaError
+        from xlar.metrics import MetricError
         from xlar.workbench.xlsx import WorkbookLocked
 
-        _USER_ERRORS = (ReadError, MappingError, SchemaError, SettingsError, AgingError,
-                        TermsError, RefreshError, WorkbookLocked, FileNotFoundError,
+        _USER_ERRORS = (UnknownAction, PolicyError, FormulaError, MetricError, ReadError,
+                        MappingError, SchemaError, SettingsError, AgingError, TermsError,
+                        RefreshError, WorkbookLocked, FileNotFoundError, FileExistsError,
                         PermissionError, IsADirectoryError)
     return _USER_ERRORS
 
@@ -66,7 +72,7 @@ def friendly(fn):
         except BaseException as e:  # noqa: BLE001 - the point is to catch everything
             if _state["debug"]:
                 raise
-            if isinstance(e, _user_errors()):
+            if isinstance(e, user_error_types()):
                 msg = str(e)
                 if isinstance(e, OSError) and e.filename:
                     msg = f"{e.filename}: {e.strerror}"
@@ -248,24 +254,103 @@ def refresh_cmd(
     basis: BasisOpt = None,
 ):
     """Re-import the export and rewrite the workbench, keeping what you typed in it."""
-    from xlar.workbench.refresh import refresh
+    from xlar.actions import run_on_file
 
     with progress_bar("refreshing") as report:
-        res = refresh(workbook, source, as_of, layout, mapping, customers, edges, basis, report)
-    _print_refresh(res)
+        outcome = run_on_file("refresh_aging", workbook, report, source=source, as_of=as_of,
+                              layout=layout, mapping=mapping, customers=customers, edges=edges,
+                              basis=basis)
+    _print_outcome(outcome, workbook)
 
 
-def _print_refresh(res) -> None:
-    w = res.workbench
-    _print_control(w.control)
-    _print_rejections(w.rejections, limit=8)
-    console.print(f"[green]Workbench refreshed:[/green] {res.path}")
-    console.print(f"  as of {w.as_of:%Y-%m-%d}: {len(w.items)} open items, "
-                  f"{len(w.by_customer)} customer rows, {len(w.carried.leaving)} closed since the "
-                  f"last refresh, {len(w.carried.columns)} of your own columns kept")
-    for _, t in w.totals.iterrows():
-        console.print(f"  {t['currency']}: balance {_money(t['balance_cents'], t['currency'])}, "
-                      f"past due {_money(t['past_due_cents'], t['currency'])}")
+def _print_outcome(outcome, workbook: Path | None = None) -> None:
+    for line in outcome.details:
+        console.print(f"  {line}")
+    console.print(f"[green]{outcome.message}[/green]")
+    if workbook is not None:
+        console.print(f"Saved: {workbook.resolve()}")
+
+
+@app.command("run")
+@friendly
+def run_cmd(
+    action: Annotated[str, typer.Argument(help="Action name, as the ribbon calls it.")],
+    workbook: Annotated[Path, typer.Argument(help="The workbench (.xlsx).")],
+):
+    """Run any ribbon action on a workbook file (what the AR tab's buttons do in Excel)."""
+    from xlar.actions import run_on_file
+
+    with progress_bar(action) as report:
+        outcome = run_on_file(action, workbook, report)
+    _print_outcome(outcome, workbook)
+
+
+@app.command("actions")
+@friendly
+def actions_cmd():
+    """List the actions of the AR ribbon tab and the commands that run them here."""
+    from xlar.actions import registry
+
+    tab = Table(title="AR ribbon actions")
+    for c in ("Action", "Group", "Button", "Command", "What it does"):
+        tab.add_column(c, overflow="fold")
+    for a in registry().values():
+        tab.add_row(a.name, a.group, a.label, f"xlar {a.command}", a.help)
+    console.print(tab)
+
+
+workbench_app = typer.Typer(help="Create and set up AR workbench workbooks.",
+                            no_args_is_help=True)
+app.add_typer(workbench_app, name="workbench")
+
+
+@workbench_app.command("new")
+@friendly
+def workbench_new(
+    workbook: Annotated[Path, typer.Argument(help="The workbook to create (.xlsx).")],
+    source: Annotated[Path | None, typer.Option("--source", "-s",
+                                                help="ERP export to refresh from.")] = None,
+):
+    """Create a workbench with its Settings sheet, ready for the AR ribbon."""
+    from xlar.actions import run_on_file
+
+    if workbook.exists():
+        raise FileExistsError(f"{workbook} already exists; use 'xlar run setup_workbench' to add "
+                              "the Settings sheet to an existing workbook")
+    outcome = run_on_file("setup_workbench", workbook,
+                          source_file=str(source.resolve()) if source else None)
+    _print_outcome(outcome, workbook)
+
+
+addin_app = typer.Typer(help="Build and install the AR ribbon add-in (xlar.xlam).",
+                        no_args_is_help=True)
+app.add_typer(addin_app, name="addin")
+
+
+@addin_app.command("build")
+@friendly
+def addin_build(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Where to write xlar.xlam.")] = Path(
+        "xlar.xlam"),
+):
+    """Build xlar.xlam: the AR ribbon tab and its VBA, from the sources in workbooks/addin."""
+    from xlar.addin import build_addin
+
+    path = build_addin(out)
+    console.print(f"[green]Add-in written:[/green] {path.resolve()}")
+    console.print("Install it with: xlar addin install (Windows, macOS), see the README.")
+
+
+@addin_app.command("install")
+@friendly
+def addin_install(
+    addin: Annotated[Path, typer.Option("--addin", help="The add-in to install.")] = Path(
+        "xlar.xlam"),
+):
+    """Copy xlar.xlam into Excel's add-in folder (Windows and macOS)."""
+    from xlar.addin import install_addin
+
+    console.print(install_addin(addin))
 
 
 @app.command("demo")

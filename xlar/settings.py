@@ -38,6 +38,18 @@ class Settings(NamedTuple):
     aging_basis: str = "due"
     currency: str = "USD"
     user_name: str = ""
+    default_authority_limit: str = "250.00"
+    authority_limits: str = ""
+    dunning_policy: str = "1,30,60,90;grace=5"
+    late_interest_rate: str = ""
+    company_name: str = ""
+    company_address: str = ""
+    company_email: str = ""
+    company_phone: str = ""
+    signature_name: str = ""
+    signature_title: str = ""
+    letter_delivery: str = "email"
+    db_url: str = ""
 
     def buckets(self) -> Buckets:
         try:
@@ -67,6 +79,19 @@ SETTING_HELP = {
     "aging_basis": "due (days past due date) or document (days since document date)",
     "currency": "Currency of exports that have no currency column",
     "user_name": "Your name for the activity log (blank = your login name)",
+    "default_authority_limit": "Largest write-off a user may post without approval",
+    "authority_limits": "Per-user limits, e.g. 'ana=500; luis=2500' (others: the default)",
+    "dunning_policy": "Days past due where letter levels 1-4 start, and grace days",
+    "late_interest_rate": "Yearly late-payment interest, e.g. 10.15% (blank = ECB rate + 8)",
+    "company_name": "Your company's name, as the letters' letterhead shows it",
+    "company_address": "Letterhead address (lines separated by ';')",
+    "company_email": "Reply-to e-mail address on letters",
+    "company_phone": "Phone number on letters",
+    "signature_name": "Name that signs the letters",
+    "signature_title": "Title under the signature, e.g. Credit & Collections",
+    "letter_delivery": "email or print: how letters go when a customer has an e-mail",
+    "db_url": "Team activity store (blank = a file beside this workbook); no password here: "
+              "set XLAR_DB_PASSWORD in the environment",
 }
 
 

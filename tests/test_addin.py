@@ -1,0 +1,129 @@
+"""The AR ribbon add-in: a valid package, VBA that reads back, and a chain from every
+ribbon button through its VBA callback to a registered Python action that runs."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from xlar.actions import RIBBON_GROUPS, registry, run_on_file
+from xlar.addin import build_addin, install_addin, ribbon_buttons, vba_callbacks
+from xlar.ooxml import package_problems
+
+NCNAME = re.compile(r"^[A-Za-z_][\w.-]*$")
+
+
+@pytest.fixture(scope="module")
+def xlam(tmp_path_factory):
+    return build_addin(tmp_path_factory.mktemp("addin") / "xlar.xlam")
+
+
+def test_the_addin_is_a_sound_macro_enabled_addin_package(xlam):
+    assert package_problems(xlam) == []
+    import zipfile
+
+    z = zipfile.ZipFile(xlam)
+    assert "customUI/customUI14.xml" in z.namelist() and "xl/vbaProject.bin" in z.namelist()
+    rels = z.read("_rels/.rels").decode()
+    assert "relationships/ui/extensibility" in rels and "customUI/customUI14.xml" in rels
+
+
+def test_every_button_is_complete_and_unique():
+    buttons = ribbon_buttons()
+    assert buttons, "the ribbon has no buttons"
+    ids = [b.id for b in buttons]
+    assert len(ids) == len(set(ids))
+    for b in buttons:
+        assert NCNAME.match(b.id) and b.label and b.image and b.on_action and b.screentip, b
+        assert b.group in RIBBON_GROUPS, b
+
+
+def test_ribbon_vba_and_python_actions_form_one_chain(tmp_path):
+    """Walk the three lists: onAction -> VBA Sub -> registered action, and back."""
+    buttons = ribbon_buttons()
+    callbacks = vba_callbacks()
+    actions = registry()
+    for b in buttons:
+        assert b.on_action in callbacks, f"{b.id}: no VBA Sub {b.on_action}(control)"
+        name = callbacks[b.on_action]
+        assert name in actions, f"{b.on_action} runs {name!r}, which is not a registered action"
+        assert actions[name].label == b.label and actions[name].group == b.group
+        assert actions[name].image == b.image
+    assert set(callbacks.values()) == set(actions), "every action needs a button and a callback"
+    assert {b.on_action for b in buttons} == set(callbacks)
+
+    # ... and every registered action runs on the demo workbench through the file port.
+    from xlar.demo_run import run_demo
+
+    demo = run_demo(tmp_path / "demo", items=300, customers=30)
+    for name in actions:
+        outcome = run_on_file(name, demo.workbench)
+        assert outcome.message and "Traceback" not in outcome.message, name
+    assert package_problems(demo.workbench) == []
+
+
+def test_olevba_reads_the_vba_modules_back(xlam):
+    out = subprocess.run([sys.executable, "-m", "oletools.olevba", str(xlam)],
+                         capture_output=True, text=True, timeout=120).stdout
+    assert "VBA MACRO xlarRibbon.bas" in out
+    for cb in vba_callbacks():
+        assert f"Public Sub {cb}(control As IRibbonControl)" in out
+    assert "xlwings.xlam!RunPython" in out
+
+
+def test_libreoffice_lists_the_vba_modules_with_their_source(xlam, tmp_path, libreoffice):
+    # LibreOffice has no add-in (.xlam) filter: give it the same package as a macro
+    # workbook, the one change being the main part's content type.
+    import zipfile
+
+    from xlar.addin import ADDIN_MAIN
+    from xlar.ooxml import MAIN_CONTENT_TYPES
+
+    copy = tmp_path / "xlar.xlsm"
+    with zipfile.ZipFile(xlam) as src, zipfile.ZipFile(copy, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "[Content_Types].xml":
+                data = data.replace(ADDIN_MAIN.encode(), MAIN_CONTENT_TYPES[".xlsm"].encode())
+            dst.writestr(info, data)
+    assert package_problems(copy) == []
+    with libreoffice.document(copy) as doc:
+        libs = doc.BasicLibraries
+        assert libs.hasByName("VBAProject")
+        lib = libs.getByName("VBAProject")
+        names = set(lib.getElementNames())
+        assert "xlarRibbon" in names
+        source = lib.getByName("xlarRibbon")
+    for cb in vba_callbacks():
+        assert f"Sub {cb}" in source
+    assert "RunXlarAction" in source
+
+
+def test_install_says_what_to_do_on_this_system(xlam, monkeypatch, tmp_path):
+    import xlar.addin as addin
+
+    monkeypatch.setattr(addin, "addin_folder", lambda: None)
+    assert "Windows or macOS" in install_addin(xlam)
+    monkeypatch.setattr(addin, "addin_folder", lambda: tmp_path / "AddIns")
+    assert "Installed" in install_addin(xlam)
+    assert (tmp_path / "AddIns" / "xlar.xlam").read_bytes() == Path(xlam).read_bytes()
+
+
+def test_the_cli_and_the_ribbon_name_the_same_actions():
+    from typer.main import get_command
+
+    from xlar.cli import app
+
+    cli = get_command(app)
+    commands = set()
+    for name, cmd in cli.commands.items():
+        commands.add(name)
+        for sub in getattr(cmd, "commands", {}):
+            commands.add(f"{name} {sub}")
+    for a in registry().values():
+        assert a.command in commands, f"{a.name}: no CLI command 'xlar {a.command}'"
+    # and the CLI commands that change a workbook are exactly the registered actions' commands
+    workbook_commands = {"refresh", "workbench new"}
+    assert workbook_commands == {a.command for a in registry().values()}
