@@ -65,3 +65,54 @@ def libreoffice():
         missing_oracle(str(exc))
     yield office
     office.close()
+
+
+# --------------------------------------------------------------------------- PostgreSQL
+
+def _postgres_support():
+    try:
+        from support import postgres as pg  # tests/ on sys.path (no tests/__init__.py)
+    except ImportError:
+        from tests.support import postgres as pg
+    return pg
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """One throw-away PostgreSQL server per test process (per xdist worker).
+
+    See tests/support/postgres.py.  Skips (or fails under XLAR_REQUIRE_ORACLES=1) when
+    the server binaries are not installed; a server that is installed but does not
+    start is an error naming its log file.
+    """
+    pg = _postgres_support()
+    reason = pg.unavailable_reason()
+    if reason:
+        missing_oracle(reason)
+    server = pg.PostgresServer()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_url(postgres_server) -> str:
+    """SQLAlchemy URL of the session server's ``xlar`` database (shared by the session)."""
+    return postgres_server.url()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def store_url(request, tmp_path) -> str:
+    """An empty activity store, once as an SQLite file and once as a fresh PostgreSQL
+    database (created for this test, dropped after it), so store tests run on both."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'store.activity.sqlite'}"
+        return
+    server = request.getfixturevalue("postgres_server")
+    name = server.create_database()
+    try:
+        yield server.url(name)
+    finally:
+        server.drop_database(name)

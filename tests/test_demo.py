@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import time
 
 import numpy as np
 import pandas as pd
@@ -435,14 +434,11 @@ def test_unknown_layout_is_refused(ledger, tmp_path):
 # ---------------------------------------------------------------------------
 
 
-def test_a_million_items_generate_in_seconds(record_property):
-    start = time.perf_counter()
-    big = generate_ledger(items=1_000_000, customers=50_000)
-    seconds = time.perf_counter() - start
-    record_property("seconds_for_1m_items", round(seconds, 2))
-    print(f"generate_ledger(items=1_000_000, customers=50_000): {seconds:.2f} s")
-    assert seconds < 10, f"{seconds:.1f} s for a million items"
-    assert len(big.items) == 1_000_000 and len(big.customers) == 50_000
+def test_a_large_ledger_keeps_its_invariants():
+    # Timing is measured by the benchmarks (benchmarks/aging.py generates a million items);
+    # here a ledger large enough for the proportions to settle keeps its promises.
+    big = generate_ledger(items=200_000, customers=10_000)
+    assert len(big.items) == 200_000 and len(big.customers) == 10_000
     assert big.items["item_key"].is_unique
     assert big.customers["customer_name"].is_unique
     share = big.items["doc_type"].value_counts(normalize=True)

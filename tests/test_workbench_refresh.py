@@ -152,7 +152,7 @@ def test_workbench_structure_and_types(tmp_path):
     wbpath = tmp_path / "wb.xlsx"
     refresh(wbpath, source=export(tmp_path / "s.csv", V1), as_of="2026-10-31")
     wb = load_workbook(wbpath)
-    assert wb.sheetnames[:2] == ["Summary", "Open Items"]
+    assert wb.sheetnames[:3] == ["Summary", "Worklist", "Open Items"]
     for name in ("Aging by Customer", "Aging by Sales Partner", "Customers", "Rejected Rows",
                  "Run Log", "Settings", "Closed Since Last Refresh"):
         assert name in wb.sheetnames

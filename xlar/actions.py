@@ -100,6 +100,7 @@ def run_on_file(name: str, path: str | Path, progress: Progress = no_progress,
 
 def _load_actions() -> None:
     """Import the modules that register actions (kept lazy: the CLI starts fast)."""
+    import xlar.workbench.accounts  # noqa: F401
     import xlar.workbench.actions  # noqa: F401
 
 

@@ -48,9 +48,10 @@ def user_error_types() -> tuple[type[BaseException], ...]:
         from xlar.dunning import PolicyError
         from xlar.formulas import FormulaError
         from xlar.metrics import MetricError
+        from xlar.store.db import StoreError
         from xlar.workbench.xlsx import WorkbookLocked
 
-        _USER_ERRORS = (UnknownAction, PolicyError, FormulaError, MetricError, ReadError,
+        _USER_ERRORS = (StoreError, UnknownAction, PolicyError, FormulaError, MetricError, ReadError,
                         MappingError, SchemaError, SettingsError, AgingError, TermsError,
                         RefreshError, WorkbookLocked, FileNotFoundError, FileExistsError,
                         PermissionError, IsADirectoryError)
@@ -380,6 +381,10 @@ def demo_cmd(
                       f"({t['pct_past_due']:.0%})")
     console.print("Open the workbench in Excel (or LibreOffice); refresh it with "
                   f'xlar refresh "{result.workbench}"')
+
+
+# Commands over the activity store live in their own module; importing it registers them.
+from xlar import cli_accounts  # noqa: E402, F401
 
 
 def main() -> None:

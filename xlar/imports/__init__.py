@@ -24,6 +24,7 @@ from pathlib import Path
 from xlar.imports.common import ImportOptions, ImportResult
 from xlar.imports.files import (
     ReadError,
+    cell_text,
     decode_text,
     forget_grids,
     is_spreadsheet,
@@ -58,7 +59,7 @@ def file_head(path: Path, limit: int = 16384) -> str:
         except ReadError:
             return ""
         rows = grids[0].rows[:40] if grids else []
-        return "\n".join("\t".join("" if c is None else str(c) for c in r) for r in rows)
+        return "\n".join("\t".join(cell_text(c) for c in r) for r in rows)
     with open(path, "rb") as fh:
         data = fh.read(limit)
     try:

@@ -20,15 +20,18 @@ line of the file is either a data row or a counted structural line.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from xlar.dates import DATE_DTYPE, detect_column_order, parse_dates
+from xlar.imports.files import cell_text, row_text
 from xlar.model import CREDIT_TYPES, DOC_TYPES, OPEN_ITEM_COLUMNS, item_key_base, item_keys
 from xlar.money import format_money, is_currency, minor_digits, parse_amounts
+from xlar.progress import Progress
 from xlar.terms import due_dates
 from xlar.text import normalise_header, text_from_codes
 
@@ -42,6 +45,7 @@ __all__ = [
     "ImportOptions",
     "ImportResult",
     "finish_import",
+    "import_file",
     "empty_rejections",
     "doc_type_of",
     "parse_flags",
@@ -292,25 +296,29 @@ def parse_flags(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return flags == 1, flags >= 0
 
 
-def _cell_text(v) -> str:
-    if v is None or (isinstance(v, float) and np.isnan(v)):
-        return ""
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))  # a number typed into a text column: 1000.0 -> "1000"
-    if hasattr(v, "isoformat") and not isinstance(v, str):
-        return v.isoformat()[:10]
-    return str(v).strip()
-
-
 def text_column(s: pd.Series) -> pd.Series:
-    """Cell values to clean text (object dtype): None/NaN -> '', 1000.0 -> '1000'."""
+    """Cell values to clean text (object dtype), by :func:`~xlar.imports.files.cell_text`:
+    None/NaN -> '', 1000.0 -> '1000'."""
     if pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty"):
         return s.fillna("").str.strip()
-    return map_unique(s, _cell_text)
+    return map_unique(s, cell_text)
 
 
-def _is_blank(v) -> bool:
-    return v is None or (isinstance(v, float) and np.isnan(v)) or (isinstance(v, str) and not v.strip())
+def import_file(path: str | Path, display: str | None, layout: str, options: ImportOptions,
+                raw_rows: Callable[[Path, str], RawRows], progress: Progress) -> ImportResult:
+    """What every layout's ``read`` does around its own step.
+
+    The file is named *display* (its own name when None) in every message;
+    *raw_rows(path, display)* is the layout's step, from the file to
+    :class:`RawRows`; :func:`finish_import` types them with *options*.
+    Progress is reported before reading and before typing.
+    """
+    p = Path(path)
+    display = display or p.name
+    progress(0, 0, f"reading {display}")
+    raw = raw_rows(p, display)
+    progress(raw.lines_read, raw.lines_read, f"typing {len(raw.frame)} rows")
+    return finish_import(raw, display, layout, options)
 
 
 def finish_import(raw: RawRows, file: str, layout: str, options: ImportOptions) -> ImportResult:
@@ -558,7 +566,7 @@ def _raw_text(raw: RawRows, f: pd.DataFrame, rows: np.ndarray) -> list[str]:
     src = raw.source_rows
     if src is None:
         src = f[[c for c in f.columns if not str(c).startswith("_")]]
-    return [" | ".join(_cell_text(v) for v in src.iloc[int(i)]).rstrip(" |") for i in rows]
+    return [row_text(src.iloc[int(i)]) for i in rows]
 
 
 def _sum_by_currency(cents: np.ndarray, codes: np.ndarray, names: np.ndarray,
@@ -593,7 +601,7 @@ def _check(t: PrintedTotal, open_c, open_ok, cur, decimal, default_currency) -> 
     currency = t.currency or (next(iter(currencies)) if len(currencies) == 1 else default_currency)
     read = int(open_c[rows][open_ok[rows]].sum()) if rows.size else 0
     unreadable = int((~open_ok[rows]).sum()) if rows.size else 0
-    if _is_blank(t.text):
+    if not cell_text(t.text):
         return ControlCheck(t.label, t.sheet, t.line, currency, None, read, True,
                             "no figure printed")
     p = parse_amounts(pd.Series([t.text], dtype=object), decimal, minor_digits(currency))

@@ -16,7 +16,9 @@ import pandas as pd
 
 from xlar.dates import DATE_DTYPE, detect_column_order, parse_dates
 from xlar.imports.common import empty_rejections, map_unique, text_column
-from xlar.imports.files import ReadError, read_grids
+from xlar.imports.files import ReadError, is_blank_row, read_grids, row_text
+from xlar.imports.mapping import column_lookup, fields_of
+from xlar.imports.reports import find_header
 from xlar.model import CUSTOMER_COLUMNS, empty_customers
 from xlar.money import is_currency, minor_digits, parse_amounts
 from xlar.text import normalise_header
@@ -43,7 +45,7 @@ _SYNONYMS = {
     "tax_exempt_expiry": ("cert expiry", "certificate expiry", "exemption expiry",
                           "tax exempt expiry", "vencimiento certificado"),
 }
-_LOOKUP = {normalise_header(s): f for f, spellings in _SYNONYMS.items() for s in spellings}
+_LOOKUP = column_lookup(_SYNONYMS)
 
 #: What people type in a language column.
 LANGUAGE_WORDS = {"en": "en", "english": "en", "ingles": "en", "eng": "en", "es": "es",
@@ -57,26 +59,22 @@ class CustomersResult(NamedTuple):
     skipped: dict[str, int]
 
 
+def _recognise(labels: list[str]) -> dict[str, int] | None:
+    found = fields_of(labels, _LOOKUP)
+    return found if "customer_id" in found and len(found) >= 2 else None
+
+
 def read_customers(path: str | Path, default_currency: str = "USD") -> CustomersResult:
     grid = read_grids(path)[0]
-    header_at = None
-    for r, row in enumerate(grid.rows[:30]):
-        found = {}
-        for j, cell in enumerate(row):
-            f = _LOOKUP.get(normalise_header(cell))
-            if f and f not in found:
-                found[f] = j
-        if "customer_id" in found and len(found) >= 2:
-            header_at = (r, found)
-            break
-    if header_at is None:
+    header = find_header(grid.rows, _recognise, limit=30, two_rows=False)
+    if header is None:
         raise ReadError(f"{grid.file}: no header with a customer number column found (e.g. "
                         "'Customer ID' / 'Cliente') in the first 30 rows")
-    r, found = header_at
+    r, found = header.row, header.columns
     body = grid.rows[r + 1:]
     lines = grid.lines[r + 1:]
     skipped: Counter = Counter({"title or header": r + 1})
-    keep = [i for i, row in enumerate(body) if any(str(c).strip() for c in row)]
+    keep = [i for i, row in enumerate(body) if not is_blank_row(row)]
     skipped["blank"] = len(body) - len(keep)
     width = max((len(x) for x in body), default=0)
     frame = pd.DataFrame([list(body[i]) + [""] * (width - len(body[i])) for i in keep],
@@ -133,7 +131,7 @@ def read_customers(path: str | Path, default_currency: str = "USD") -> Customers
     rejections = pd.DataFrame({
         "file": [grid.file] * len(rej_rows), "sheet": [grid.sheet] * len(rej_rows),
         "line": line_no[rej_rows],
-        "raw": [" | ".join(str(c) for c in frame.iloc[i]).rstrip(" |") for i in rej_rows],
+        "raw": [row_text(frame.iloc[i]) for i in rej_rows],
         "reason": ["; ".join(reasons[int(i)]) for i in rej_rows],
     }) if len(rej_rows) else empty_rejections()
     return CustomersResult(customers, rejections, len(grid.rows), dict(skipped))

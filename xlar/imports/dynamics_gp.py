@@ -46,17 +46,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from xlar.imports.common import ImportOptions, ImportResult, finish_import, text_column
-from xlar.imports.files import Grid, ReadError, read_grids
-from xlar.imports.sap import (
-    Header,
-    ReportRows,
-    cell_text,
-    column_lookup,
-    find_header,
-    is_rule,
-    row_text,
-)
+from xlar.imports.common import ImportOptions, ImportResult, RawRows, import_file, text_column
+from xlar.imports.files import Grid, ReadError, cell_text, read_grids, row_text
+from xlar.imports.mapping import column_lookup, fields_of
+from xlar.imports.reports import Header, ReportRows, cell_at, find_header, is_rule
 from xlar.model import CREDIT_TYPES
 from xlar.money import format_money, is_currency, minor_digits, parse_amounts
 from xlar.progress import Progress, no_progress
@@ -150,24 +143,18 @@ def read(path: str | Path, options: ImportOptions | None = None,
          progress: Progress = no_progress, display: str | None = None) -> ImportResult:
     """Read a GP Historical/Aged Trial Balance export (XLSX, XLS, CSV or TXT)."""
     options = options or ImportOptions()
-    p = Path(path)
-    display = display or p.name
-    progress(0, 0, f"reading {display}")
-    grid, header = _report_grid(read_grids(p), display)
     o = options._replace(doc_types={**GP_DOC_TYPES, **options.doc_types},
                          terms={**GP_TERMS, **options.terms})
-    raw = _collect(grid, header, o)
-    progress(raw.lines_read, raw.lines_read, f"typing {len(raw.frame)} rows")
-    return finish_import(raw, display, LAYOUT, o)
+
+    def raw_rows(p: Path, display: str) -> RawRows:
+        grid, header = _report_grid(read_grids(p), display)
+        return _collect(grid, header, o)
+
+    return import_file(path, display, LAYOUT, o, raw_rows, progress)
 
 
 def _recognise_documents(labels: list[str]) -> dict[str, int] | None:
-    found: dict[str, int] = {}
-    for i, label in enumerate(labels):
-        key = normalise_header(label)
-        field = _DOC_LOOKUP.get(key)
-        if field and field not in found:
-            found[field] = i
+    found = fields_of(labels, _DOC_LOOKUP)
     if "document" in found and "open_amount" in found and (
             "doc_type" in found or "doc_date" in found):
         return found
@@ -175,13 +162,9 @@ def _recognise_documents(labels: list[str]) -> dict[str, int] | None:
 
 
 def _recognise_customers(labels: list[str]) -> dict[str, int] | None:
-    found: dict[str, int] = {}
-    for i, label in enumerate(labels):
-        if label.endswith(":"):
-            return None  # "Customer ID:" labels a value on a customer line, not a column
-        field = _CUSTOMER_LOOKUP.get(normalise_header(label))
-        if field and field not in found:
-            found[field] = i
+    if any(label.endswith(":") for label in labels):
+        return None  # "Customer ID:" labels a value on a customer line, not a column
+    found = fields_of(labels, _CUSTOMER_LOOKUP)
     return found if "customer_id" in found and "customer_name" in found else None
 
 
@@ -220,7 +203,7 @@ def _customer_captions(rows: list[list], header: Header) -> dict[str, int] | Non
     return None
 
 
-def _collect(grid: Grid, header: Header, options: ImportOptions):
+def _collect(grid: Grid, header: Header, options: ImportOptions) -> RawRows:
     """Sort every row of the report into items and counted structure lines.
 
     In the body a row is tried as a document first (a GP type code or a
@@ -241,9 +224,10 @@ def _collect(grid: Grid, header: Header, options: ImportOptions):
         decisions.append("the report has no aging columns: documents are not cross-checked")
 
     # Caption lines and title lines come back after each page break.
-    captions = {row_text(grid.rows[r]) for r in range(header.row, body_start)}
+    captions = {row_text(grid.rows[r], from_first_filled=True)
+                for r in range(header.row, body_start)}
     if caps:
-        captions.add(row_text(grid.rows[caps.pop("row")]))
+        captions.add(row_text(grid.rows[caps.pop("row")], from_first_filled=True))
     decisions.append("customers read from " + ("the lines under the customer captions"
                                                if caps else "labelled customer lines"))
     titles: set[str] = set()
@@ -255,7 +239,7 @@ def _collect(grid: Grid, header: Header, options: ImportOptions):
     for r, (number, cells) in enumerate(zip(grid.lines, grid.rows, strict=True)):
         texts = [cell_text(c) for c in cells]
         filled = [t for t in texts if t]
-        text = " | ".join(texts).strip(" |")  # as row_text, from the texts at hand
+        text = row_text(texts, from_first_filled=True)  # cell texts read again are the same
         if not filled:
             out.skip("blank")
         elif all(is_rule(t) for t in filled):
@@ -269,10 +253,10 @@ def _collect(grid: Grid, header: Header, options: ImportOptions):
         elif text in titles:
             out.skip("title or header")  # the page title again, after a page break
         elif _is_document(cells, cols) or _looks_like_item(cells, cols, caps):
-            values = {f: _cell(cells, i) for f, i in cols.items()}
+            values = {f: cell_at(cells, i) for f, i in cols.items()}
             values.update({f: customer.get(f, "") for f in _CUSTOMER_FIELDS})
             out.item(values, number, text)
-            bucket_values.append([_cell(cells, i) for i, _ in buckets])
+            bucket_values.append([cell_at(cells, i) for i, _ in buckets])
         elif (kind := _total_kind(cells, cols["open_amount"])):
             if kind == "grand":
                 rows, label = range(grand_start, len(out)), "Grand total"
@@ -281,7 +265,7 @@ def _collect(grid: Grid, header: Header, options: ImportOptions):
                 rows = range(cust_start, len(out))
                 label = f"Customer total {customer.get('customer_id', '')}".strip()
                 cust_start = len(out)
-            out.total(label, number, _cell(cells, cols["open_amount"]), rows)
+            out.total(label, number, cell_at(cells, cols["open_amount"]), rows)
             out.skip("subtotal" if kind == "customer" else "total")
         elif (found := _customer_header(cells, caps)) is not None:
             new, info = found
@@ -299,13 +283,6 @@ def _collect(grid: Grid, header: Header, options: ImportOptions):
     return out.raw_rows(len(grid.rows), decisions, frame)
 
 
-def _cell(cells: list, col: int):
-    if col >= len(cells):
-        return ""
-    v = cells[col]
-    return v.strip() if isinstance(v, str) else ("" if v is None else v)
-
-
 def _is_date_like(v) -> bool:
     if isinstance(v, str):
         return bool(_DATE_TEXT.match(v.strip()))
@@ -319,11 +296,11 @@ def _is_date_like(v) -> bool:
 def _is_document(cells: list, cols: dict[str, int]) -> bool:
     """A document line: a document number, and a GP type code or a type-like
     code beside a date.  A customer line (id, name, class ...) has neither."""
-    doc = cell_text(_cell(cells, cols["document"]))
+    doc = cell_text(cell_at(cells, cols["document"]))
     if not doc or doc.endswith(":") or _TOTAL_LABEL.match(doc):
         return False
-    typ = cell_text(_cell(cells, cols["doc_type"])) if "doc_type" in cols else ""
-    date = _cell(cells, cols["doc_date"]) if "doc_date" in cols else ""
+    typ = cell_text(cell_at(cells, cols["doc_type"])) if "doc_type" in cols else ""
+    date = cell_at(cells, cols["doc_date"]) if "doc_date" in cols else ""
     if typ and normalise_header(typ) in _TYPE_LOOKUP:
         return True
     if "doc_type" not in cols:
@@ -337,8 +314,8 @@ def _looks_like_item(cells: list, cols: dict[str, int], caps) -> bool:
     or date missing) is reported instead of the line being passed over."""
     if _customer_header(cells, caps) is not None:
         return False
-    doc = cell_text(_cell(cells, cols["document"]))
-    amount = cell_text(_cell(cells, cols["open_amount"]))
+    doc = cell_text(cell_at(cells, cols["document"]))
+    amount = cell_text(cell_at(cells, cols["open_amount"]))
     return bool(doc) and not doc.endswith(":") and bool(re.search(r"\d", amount)) \
         and not _TOTAL_LABEL.match(doc) and _total_kind(cells, cols["open_amount"]) is None
 
@@ -387,11 +364,11 @@ def _customer_header(cells: list, caps: dict[str, int] | None
     if labelled and used == filled:
         return False, info  # "Terms: Net 30  Credit Limit: ..." continues the header
     if caps:
-        cid = cell_text(_cell(cells, caps["customer_id"]))
-        name = cell_text(_cell(cells, caps["customer_name"]))
+        cid = cell_text(cell_at(cells, caps["customer_id"]))
+        name = cell_text(cell_at(cells, caps["customer_name"]))
         if not cid or not name or _LABEL.match(cid):
             return None
-        positional = {f: cell_text(_cell(cells, caps[f])) for f in _CUSTOMER_FIELDS if f in caps}
+        positional = {f: cell_text(cell_at(cells, caps[f])) for f in _CUSTOMER_FIELDS if f in caps}
         return True, {**positional, **info}
     texts = [t for t in (cell_text(c) for c in cells) if t]
     if len(texts) >= 2 and " " not in texts[0] and not _LABEL.match(texts[0]):

@@ -11,16 +11,23 @@ from __future__ import annotations
 
 import codecs
 import csv
+import datetime as dt
 import io
+import math
 import os
+from collections.abc import Iterable
 from pathlib import Path
 from typing import NamedTuple
 
 __all__ = [
     "Grid",
     "ReadError",
+    "cell_text",
+    "row_text",
+    "is_blank_row",
     "SPREADSHEET_SUFFIXES",
     "decode_text",
+    "read_text",
     "sniff_delimiter",
     "read_grids",
     "is_spreadsheet",
@@ -55,6 +62,46 @@ class Grid(NamedTuple):
     rows: list[list]
     lines: list[int]
     decisions: tuple[str, ...] = ()
+
+
+def cell_text(value, keep_time: bool = False) -> str:
+    """A cell as the text a person reads in it: the one rule every reader uses.
+
+    '' for an empty cell (None, NaN); a whole float without its '.0' (a
+    number typed into a text column, or a document number a spreadsheet
+    stored as a number: 1037.0 -> '1037'); a date or datetime as its ISO date
+    (2026-10-20); text stripped.  With *keep_time*, a datetime that is not at
+    midnight keeps its time of day (2026-10-20T10:31:00): the block reports
+    (QuickBooks, Xero) show and name rows by it.  The result read again gives
+    itself, so texts may be passed where cells are expected.
+    """
+    if isinstance(value, str):
+        return value.strip()
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.date):  # datetime and pandas Timestamp too
+        text = value.isoformat()
+        return text if keep_time and not text.endswith("T00:00:00") else text[:10]
+    return str(value).strip()
+
+
+def row_text(cells: Iterable, keep_time: bool = False, from_first_filled: bool = False) -> str:
+    """A row's cells joined by ' | ', as a rejected row is shown; trailing empty cells dropped.
+
+    Leading empty cells stay (' | 10/20/2026 | Invoice'), so the text shows
+    which column a value stands in; *from_first_filled* drops them too, for
+    a line matched by its text wherever it starts (SAP and GP title lines,
+    captions repeated after a page break).
+    """
+    text = " | ".join(cell_text(c, keep_time) for c in cells)
+    return text.strip(" |") if from_first_filled else text.rstrip(" |")
+
+
+def is_blank_row(cells: Iterable) -> bool:
+    """True when no cell of the row shows any text."""
+    return not any(cell_text(c) for c in cells)
 
 
 def is_spreadsheet(path: str | os.PathLike) -> bool:
@@ -128,9 +175,15 @@ def sniff_delimiter(lines: list[str]) -> str:
     return best
 
 
-def read_text_grid(path: Path, display: str, delimiter: str | None = None) -> Grid:
+def read_text(path: Path, display: str) -> tuple[str, str, list[str]]:
+    """A text file's contents, after the size check: (text, encoding, decisions)
+    as :func:`decode_text` returns them."""
     _check_size(path)
-    text, encoding, decisions = decode_text(path.read_bytes(), display)
+    return decode_text(path.read_bytes(), display)
+
+
+def read_text_grid(path: Path, display: str, delimiter: str | None = None) -> Grid:
+    text, encoding, decisions = read_text(path, display)
     return text_grid(text, display, delimiter, decisions, encoding)
 
 

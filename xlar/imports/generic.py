@@ -24,12 +24,13 @@ from xlar.imports.common import (
     ImportResult,
     PrintedTotal,
     RawRows,
-    finish_import,
+    import_file,
 )
 from xlar.imports.files import (
     Grid,
     ReadError,
     _check_size,
+    cell_text,
     decode_text,
     is_spreadsheet,
     read_sheet_grids,
@@ -58,18 +59,15 @@ _GRAND = re.compile(r"grand|general|report|^\s*totals?\s*$|^\s*totales\s*$", re.
 def read_generic(path: str | Path, mapping=None, progress: Progress = no_progress,
                  display: str | None = None) -> ImportResult:
     """Read a one-item-per-row list of open items (CSV, TXT, XLSX, XLS, ODS)."""
-    p = Path(path)
-    display = display or p.name
     m = load_mapping(mapping)
-    progress(0, 0, f"reading {display}")
-    if is_spreadsheet(p):
-        grids = read_sheet_grids(p, display, m.sheet if m else None)
-        raw, mapping_used = _from_grids(grids, m, display)
-    else:
-        raw, mapping_used = _from_csv(p, m, display)
-    progress(raw.lines_read, raw.lines_read, f"typing {len(raw.frame)} rows")
-    options = mapping_used.options if mapping_used else ImportOptions()
-    return finish_import(raw, display, "generic", options)
+
+    def raw_rows(p: Path, display: str) -> RawRows:
+        if is_spreadsheet(p):
+            return _from_grids(read_sheet_grids(p, display, m.sheet if m else None), m, display)
+        return _from_csv(p, m, display)
+
+    return import_file(path, display, "generic", m.options if m else ImportOptions(), raw_rows,
+                       progress)
 
 
 # ---------------------------------------------------------------------------
@@ -91,14 +89,14 @@ def _locate_header(rows: list[list], lines: list[int], m: ColumnMapping | None, 
             r = m.header_row - 1
             if r >= len(rows):
                 return f"{where}: header_row {m.header_row} is past the end of the data"
-            labels = [str(c).strip() for c in rows[r]]
+            labels = [cell_text(c) for c in rows[r]]
             found, missing = columns_from_mapping(labels, m)
             if missing:
                 return (f"{where}: row {m.header_row} lacks the mapped column(s) "
                         f"{'; '.join(missing)}")
             return r, 1, labels, found
         for r in range(min(50, len(rows))):
-            labels = [str(c).strip() for c in rows[r]]
+            labels = [cell_text(c) for c in rows[r]]
             found, missing = columns_from_mapping(labels, m)
             if not missing:
                 return r, 1, labels, found
@@ -112,14 +110,14 @@ def _locate_header(rows: list[list], lines: list[int], m: ColumnMapping | None, 
                 "with --mapping")
     if m and m.header_row:
         r = m.header_row - 1
-        labels = [str(c).strip() for c in rows[r]]
+        labels = [cell_text(c) for c in rows[r]]
         from xlar.imports.mapping import match_header
 
         return r, 1, labels, match_header(labels)
     return hit
 
 
-def _from_grids(grids: list[Grid], m: ColumnMapping | None, display: str):
+def _from_grids(grids: list[Grid], m: ColumnMapping | None, display: str) -> RawRows:
     problems = []
     for g in grids:
         hit = _locate_header(g.rows, g.lines, m, display, g.sheet)
@@ -134,13 +132,12 @@ def _from_grids(grids: list[Grid], m: ColumnMapping | None, display: str):
         body = g.rows[r + nhdr:]
         width = max((len(x) for x in body), default=0)
         frame = pd.DataFrame([list(x) + [""] * (width - len(x)) for x in body], dtype=object)
-        raw = _classify(frame, np.asarray(g.lines[r + nhdr:], dtype=np.int64), found, labels,
-                        g.sheet, len(g.rows), r + nhdr, decisions)
-        return raw, m or ColumnMapping({}, source="auto")
+        return _classify(frame, np.asarray(g.lines[r + nhdr:], dtype=np.int64), found, labels,
+                         g.sheet, len(g.rows), r + nhdr, decisions)
     raise ReadError(problems[0] if len(problems) == 1 else "; ".join(problems))
 
 
-def _from_csv(p: Path, m: ColumnMapping | None, display: str):
+def _from_csv(p: Path, m: ColumnMapping | None, display: str) -> RawRows:
     _check_size(p)
     data = p.read_bytes()
     # The header is found in the first 64 KB; Arrow checks the rest is valid
@@ -181,8 +178,7 @@ def _from_csv(p: Path, m: ColumnMapping | None, display: str):
         width = max([len(labels), *(len(x) for x in body)])
         frame = pd.DataFrame([x + [""] * (width - len(x)) for x in body], dtype=object)
         line_numbers = np.asarray(grid.lines[first:], dtype=np.int64)
-    raw = _classify(frame, line_numbers, found, labels, "", total_lines, skip, decisions)
-    return raw, m or ColumnMapping({}, source="auto")
+    return _classify(frame, line_numbers, found, labels, "", total_lines, skip, decisions)
 
 
 def count_lines(text: str | bytes) -> int:
@@ -299,13 +295,9 @@ def _currency_named(frame, t, cur_col, label) -> str | None:
     """The currency a total line names, in the currency column or its label."""
     from xlar.money import is_currency
 
-    candidates = [_cell(frame.iat[t, cur_col]).upper()] if cur_col is not None else []
+    candidates = [cell_text(frame.iat[t, cur_col]).upper()] if cur_col is not None else []
     candidates += re.findall(r"\b[A-Z]{3}\b", label.upper())
     return next((c for c in candidates if is_currency(c)), None)
-
-
-def _cell(v) -> str:
-    return "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v).strip()
 
 
 def _classify(frame: pd.DataFrame, line_numbers: np.ndarray, found: dict[str, int],
@@ -323,7 +315,7 @@ def _classify(frame: pd.DataFrame, line_numbers: np.ndarray, found: dict[str, in
     if n == 0:
         return RawRows(pd.DataFrame(), max(lines_read, lines_above), skipped, [], decisions)
     doc_col = found.get("document", found.get("customer_id", found.get("customer_name")))
-    doc = frame[doc_col].map(_cell) if frame[doc_col].dtype == object and not \
+    doc = frame[doc_col].map(cell_text) if frame[doc_col].dtype == object and not \
         pd.api.types.is_string_dtype(frame[doc_col]) else frame[doc_col].str.strip()
     header_label = labels[doc_col].strip().lower() if doc_col < len(labels) else None
     # A plain pattern with case=False runs inside Arrow (RE2), not once per row in Python.
@@ -334,7 +326,7 @@ def _classify(frame: pd.DataFrame, line_numbers: np.ndarray, found: dict[str, in
     header_again = np.zeros(n, bool)
     label_of: dict[int, str] = {}
     for i in cand:
-        cells = [_cell(v) for v in frame.iloc[i]]
+        cells = [cell_text(v) for v in frame.iloc[i]]
         if not any(cells):
             blank[i] = True
         elif [c.lower() for c in cells[: len(labels)]] == [x.strip().lower() for x in labels]:
@@ -358,7 +350,7 @@ def _classify(frame: pd.DataFrame, line_numbers: np.ndarray, found: dict[str, in
     if frame.shape[1] > len(labels):
         # More cells than headers: a separator inside an unquoted value has
         # shifted the row, so no cell of it can be trusted.
-        extra = frame.iloc[data, len(labels):].map(_cell).ne("").any(axis=1).to_numpy()
+        extra = frame.iloc[data, len(labels):].map(cell_text).ne("").any(axis=1).to_numpy()
         out["_reject"] = np.where(extra, f"has more fields than the {len(labels)} columns of the "
                                          "header (a separator inside an unquoted value?)", "")
     out["_sheet"] = sheet

@@ -28,16 +28,17 @@ Spanish headers (table :data:`HEADER_SYNONYMS`) and says what it chose.
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
 from xlar.imports.common import FIELDS, ImportOptions
+from xlar.imports.files import cell_text
 from xlar.model import DOC_TYPES
 from xlar.text import normalise_header
 
 __all__ = ["ColumnMapping", "HEADER_SYNONYMS", "load_mapping", "detect_columns", "MappingError",
-           "REQUIRED_ANY"]
+           "REQUIRED_ANY", "column_lookup", "fields_of", "two_row_labels", "match_header"]
 
 
 class MappingError(ValueError):
@@ -113,7 +114,55 @@ HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
     "settled_date": ("settled date", "paid date", "date paid", "fecha de pago", "fecha cobro"),
 }
 
-_LOOKUP = {normalise_header(s): f for f, spellings in HEADER_SYNONYMS.items() for s in spellings}
+
+def column_lookup(table: Mapping[str, Sequence[str]]) -> dict[str, str]:
+    """Normalised header text -> field, from a table of field -> spellings.
+
+    Every reader that recognises headers (this module's :data:`HEADER_SYNONYMS`,
+    a layout's caption table, the customer master's) turns its table into one.
+    """
+    return {normalise_header(s): field for field, spellings in table.items() for s in spellings}
+
+
+def fields_of(labels: Sequence, lookup: Mapping[str, str]) -> dict[str, int]:
+    """Field -> column for one header row: the first column whose label names the field.
+
+    A label may be a list of alternatives (a two-row header: the joined
+    label, then the lower one, then the upper one); the first that names a
+    field not yet taken counts.
+    """
+    found: dict[str, int] = {}
+    for i, label in enumerate(labels):
+        for alt in label if isinstance(label, list) else [label]:
+            field = lookup.get(normalise_header(alt))
+            if field and field not in found:
+                found[field] = i
+                break
+    return found
+
+
+def two_row_labels(upper: list[str], lower: list[str]) -> tuple[list[str], list[str], list[str]]:
+    """The labels of a header written on two rows: (joined, upper, lower), column by column.
+
+    The upper row is filled across its blank cells as a merged cell would be
+    ("Amounts" over "Open" and "Original"), but not past its last cell: a
+    shorter line above a header (a GP customer caption line over the
+    document captions, in a text export) names only the columns it stands
+    over.  A column reads "upper lower" ("Amounts Open"), or the upper label
+    alone where the lower cell is blank.
+    """
+    filled, last = [], ""
+    for u in upper:
+        last = u or last
+        filled.append(last)
+    width = max(len(filled), len(lower))
+    filled += [""] * (width - len(filled))
+    lower = list(lower) + [""] * (width - len(lower))
+    joined = [f"{u} {lo}".strip() if lo else u for u, lo in zip(filled, lower, strict=True)]
+    return joined, filled, lower
+
+
+_LOOKUP = column_lookup(HEADER_SYNONYMS)
 
 #: A header row must name at least one field of each group.
 REQUIRED_ANY = (("document", "customer_id", "customer_name"), ("open_amount", "original_amount"))
@@ -195,20 +244,16 @@ def match_header(cells: list) -> dict[str, int]:
     the first wins; a bare 'Customer' column is the customer number if a
     name column exists, else the name.
     """
-    found: dict[str, int] = {}
-    label_of: dict[int, str] = {}
-    for i, cell in enumerate(cells):
-        for alt in cell if isinstance(cell, list) else [cell]:
-            field = _LOOKUP.get(normalise_header(alt))
-            if field and field not in found:
-                found[field] = i
-                label_of[i] = normalise_header(alt)
-                break
+    found = fields_of(cells, _LOOKUP)
     # "Amount" alone, without an open-balance column, is the open amount.
     if "open_amount" not in found and "original_amount" in found:
         found["open_amount"] = found.pop("original_amount")
     if "customer_id" in found and "customer_name" not in found:
-        if label_of[found["customer_id"]] in ("customer", "cliente", "contact", "client"):
+        # The label that named the column: its first alternative that names customer_id.
+        cell = cells[found["customer_id"]]
+        label = next(k for k in map(normalise_header, cell if isinstance(cell, list) else [cell])
+                     if _LOOKUP.get(k) == "customer_id")
+        if label in ("customer", "cliente", "contact", "client"):
             found["customer_name"] = found.pop("customer_id")
     return found
 
@@ -230,18 +275,10 @@ def detect_columns(rows: list[list], lines: list[int], limit: int = 30
     """
     best = None
     for r in range(min(limit, len(rows))):
-        labels = [str(c).strip() if c not in (None, "") else "" for c in rows[r]]
+        labels = [cell_text(c) for c in rows[r]]
         cands = [(1, labels, labels)]
         if r + 1 < len(rows):
-            upper, filled = [], ""
-            for c in labels:
-                filled = c or filled
-                upper.append(filled)
-            lower = [str(c).strip() if c not in (None, "") else "" for c in rows[r + 1]]
-            width = max(len(upper), len(lower))
-            upper += [""] * (width - len(upper))
-            lower += [""] * (width - len(lower))
-            joined = [f"{u} {lo}".strip() if lo else u for u, lo in zip(upper, lower, strict=True)]
+            joined, upper, lower = two_row_labels(labels, [cell_text(c) for c in rows[r + 1]])
             alternatives = [[j, lo, u] for j, lo, u in zip(joined, lower, upper, strict=True)]
             cands.append((2, alternatives, joined))
         for nrows, alts, labs in cands:

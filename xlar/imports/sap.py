@@ -48,31 +48,29 @@ What the list does that a plain table does not, and how it is read:
   is then cut at the header's column positions instead (the unconverted
   export is fixed-width), or rejected when it cannot be.
 
-The report-reading steps the Dynamics GP reader also needs (rule lines,
-cell text, header search, collecting rows and totals) live here too.
+The steps it shares with the Dynamics GP reader (rule lines, header search,
+collecting rows and totals) are in :mod:`xlar.imports.reports`.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import re
-from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
 from itertools import pairwise
 from pathlib import Path
 from typing import NamedTuple
 
-import numpy as np
-import pandas as pd
-
-from xlar.imports.common import (
-    ImportOptions,
-    ImportResult,
-    PrintedTotal,
-    RawRows,
-    finish_import,
+from xlar.imports.common import ImportOptions, ImportResult, RawRows, import_file
+from xlar.imports.files import (
+    ReadError,
+    cell_text,
+    is_blank_row,
+    is_spreadsheet,
+    read_grids,
+    read_text,
+    row_text,
 )
-from xlar.imports.files import ReadError, _check_size, decode_text, is_spreadsheet, read_grids
+from xlar.imports.mapping import column_lookup, fields_of
+from xlar.imports.reports import Header, ReportRows, cell_at, find_header, is_rule
 from xlar.progress import Progress, no_progress
 from xlar.text import normalise_header
 
@@ -83,16 +81,6 @@ __all__ = [
     "SAP_COLUMNS",
     "sniff",
     "read",
-    # shared with the other report readers
-    "Line",
-    "Header",
-    "ReportRows",
-    "is_rule",
-    "cell_text",
-    "is_blank_row",
-    "row_text",
-    "column_lookup",
-    "find_header",
     "split_cells",
 ]
 
@@ -165,39 +153,22 @@ def sniff(head: str) -> bool:
 
 
 # ---------------------------------------------------------------------------
-# Report-reading steps shared with the other report readers (Dynamics GP)
+# FBL5N
 # ---------------------------------------------------------------------------
 
-_RULE = re.compile(r"^[\s|+]*[-=_]{3,}[-=_\s|+]*$")
+_LOOKUP = column_lookup(SAP_COLUMNS)
 
-
-def is_rule(text: str) -> bool:
-    """A ruled line: ``-----``, ``|-----|``, ``=====``, ``+---+---+``."""
-    return bool(_RULE.match(text))
-
-
-def cell_text(value) -> str:
-    """A cell as the text a person reads in it ('' for empty)."""
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()[:10]
-    return str(value).strip()
-
-
-def is_blank_row(cells: Iterable) -> bool:
-    return not any(cell_text(c) for c in cells)
-
-
-def row_text(cells: Iterable) -> str:
-    """The row's cells joined by ' | ', as a rejected row is shown."""
-    return " | ".join(cell_text(c) for c in cells).strip(" |")
+# "Customer 100001 Acme Industries", "Konto: 100001", "Account 100001":
+# the id must hold a digit, so "Customer Line Item Display" is a title.
+_CUSTOMER_LINE = re.compile(
+    r"^\s*(?:customer|account|konto|debitor|kunde)(?:\s*(?:no\.?|nr\.?|number|account))?\s*:?"
+    r"\s+(?P<id>[^\s:]*\d[^\s:]*)(?:\s+[-–—:]?\s*(?P<name>.*?))?\s*$", re.IGNORECASE)
+_NAME_LINE = re.compile(r"^\s*name(?:\s*1)?\s*:?\s+(?P<name>\S.*?)\s*$", re.IGNORECASE)
+_STARS = re.compile(r"^\*{1,3}$")
 
 
 class Line(NamedTuple):
-    """One physical line of a report (or row of a sheet).
+    """One physical line of a list (or row of a sheet).
 
     Attributes:
       number: 1-based line (text) or row (sheet) number.
@@ -214,133 +185,8 @@ class Line(NamedTuple):
     in_table: bool
 
 
-class Header(NamedTuple):
-    """A report's column header.
-
-    Attributes:
-      row: index (in the report's lines) of its first row.
-      nrows: 1, or 2 for a caption split over two rows.
-      labels: the caption of each column (two rows joined).
-      columns: field -> column index.
-    """
-
-    row: int
-    nrows: int
-    labels: list[str]
-    columns: dict[str, int]
-
-
-def column_lookup(table: Mapping[str, tuple[str, ...]]) -> dict[str, str]:
-    """Normalised caption -> field, from a layout's caption table."""
-    return {normalise_header(s): field for field, spellings in table.items() for s in spellings}
-
-
-def _labels(rows: list[list], r: int, nrows: int) -> list[str]:
-    """Row *r*'s captions; with ``nrows == 2`` joined with the row below, the
-    upper row filled across its blanks as a merged cell would be."""
-    upper = [cell_text(c) for c in rows[r]]
-    if nrows == 1:
-        return upper
-    lower = [cell_text(c) for c in rows[r + 1]]
-    width = max(len(upper), len(lower))
-    upper += [""] * (width - len(upper))
-    lower += [""] * (width - len(lower))
-    filled, last = [], ""
-    for u in upper:
-        last = u or last
-        filled.append(last)
-    return [f"{u} {lo}".strip() if lo else u for u, lo in zip(filled, lower, strict=True)]
-
-
-def find_header(rows: list[list], recognise: Callable[[list[str]], dict[str, int] | None],
-                limit: int = 80, two_rows: bool = True) -> Header | None:
-    """The first row (or pair of rows) among the first *limit* that *recognise*
-    accepts; *recognise* returns field -> column, or None.  A single row
-    wins over a pair when both are recognised with as many fields."""
-    for r in range(min(limit, len(rows))):
-        if is_blank_row(rows[r]):
-            continue
-        best = None
-        for nrows in (1, 2) if two_rows else (1,):
-            if r + nrows > len(rows):
-                continue
-            labels = _labels(rows, r, nrows)
-            found = recognise(labels)
-            if found and (best is None or len(found) > len(best.columns)):
-                best = Header(r, nrows, labels, found)
-        if best is not None:
-            return best
-    return None
-
-
-class ReportRows:
-    """Collects a report's lines into :class:`RawRows`, line by line.
-
-    Every line goes to exactly one place: an item row (:meth:`item`) or a
-    counted structural line (:meth:`skip`), so the control of lines read
-    always adds up.  Printed totals name the item rows they cover.
-    """
-
-    def __init__(self, sheet: str = ""):
-        self.sheet = sheet
-        self.records: list[dict] = []
-        self.lines: list[int] = []
-        self.raws: list[str] = []
-        self.skipped: Counter = Counter()
-        self.totals: list[PrintedTotal] = []
-
-    def __len__(self) -> int:
-        return len(self.records)
-
-    def skip(self, kind: str) -> None:
-        self.skipped[kind] += 1
-
-    def item(self, values: dict, line: int, raw: str) -> int:
-        """Add an item row; returns its position."""
-        self.records.append(values)
-        self.lines.append(line)
-        self.raws.append(raw)
-        return len(self.records) - 1
-
-    def total(self, label: str, line: int, figure, rows: Iterable[int],
-              currency: str | None = None) -> None:
-        self.totals.append(PrintedTotal(label, self.sheet, line, figure, tuple(rows), currency))
-
-    def frame(self) -> pd.DataFrame:
-        f = pd.DataFrame.from_records(self.records) if self.records else pd.DataFrame()
-        f = f.astype(object) if len(f.columns) else f
-        f["_sheet"] = self.sheet
-        f["_line"] = np.asarray(self.lines, dtype=np.int64)
-        f["_raw"] = pd.Series(self.raws, dtype=object)
-        return f
-
-    def raw_rows(self, lines_read: int, decisions: list[str],
-                 frame: pd.DataFrame | None = None) -> RawRows:
-        f = self.frame() if frame is None else frame
-        return RawRows(f, lines_read, self.skipped, self.totals, decisions)
-
-
-# ---------------------------------------------------------------------------
-# FBL5N
-# ---------------------------------------------------------------------------
-
-_LOOKUP = column_lookup(SAP_COLUMNS)
-
-# "Customer 100001 Acme Industries", "Konto: 100001", "Account 100001":
-# the id must hold a digit, so "Customer Line Item Display" is a title.
-_CUSTOMER_LINE = re.compile(
-    r"^\s*(?:customer|account|konto|debitor|kunde)(?:\s*(?:no\.?|nr\.?|number|account))?\s*:?"
-    r"\s+(?P<id>[^\s:]*\d[^\s:]*)(?:\s+[-–—:]?\s*(?P<name>.*?))?\s*$", re.IGNORECASE)
-_NAME_LINE = re.compile(r"^\s*name(?:\s*1)?\s*:?\s+(?P<name>\S.*?)\s*$", re.IGNORECASE)
-_STARS = re.compile(r"^\*{1,3}$")
-
-
 def _recognise(labels: list[str]) -> dict[str, int] | None:
-    found: dict[str, int] = {}
-    for i, label in enumerate(labels):
-        field = _LOOKUP.get(normalise_header(label))
-        if field and field not in found:
-            found[field] = i
+    found = fields_of(labels, _LOOKUP)
     if "document" in found and ("open_amount" in found or "local_amount" in found):
         return found
     return None
@@ -354,19 +200,18 @@ class _Customer(NamedTuple):
 def read(path: str | Path, options: ImportOptions | None = None,
          progress: Progress = no_progress, display: str | None = None) -> ImportResult:
     """Read an FBL5N export (unconverted list, text with tabs, or spreadsheet)."""
-    options = options or ImportOptions()
-    p = Path(path)
-    display = display or p.name
-    progress(0, 0, f"reading {display}")
+    return import_file(path, display, LAYOUT, _sap_options(options or ImportOptions()),
+                       _raw_rows, progress)
+
+
+def _raw_rows(p: Path, display: str) -> RawRows:
     if is_spreadsheet(p):
         lines, header, sheet, decisions = _sheet_lines(p, display)
         fixed_width = False
     else:
         lines, header, sep, decisions = _text_lines(p, display)
         sheet, fixed_width = "", sep == "|"
-    raw = _collect(lines, header, sheet, decisions, fixed_width)
-    progress(raw.lines_read, raw.lines_read, f"typing {len(raw.frame)} rows")
-    return finish_import(raw, display, LAYOUT, _sap_options(options))
+    return _collect(lines, header, sheet, decisions, fixed_width)
 
 
 def _sap_options(options: ImportOptions) -> ImportOptions:
@@ -385,8 +230,7 @@ def _no_header(display: str) -> ReadError:
 
 
 def _text_lines(p: Path, display: str) -> tuple[list[Line], Header, str, list[str]]:
-    _check_size(p)
-    text, _encoding, decisions = decode_text(p.read_bytes(), display)
+    text, _encoding, decisions = read_text(p, display)
     physical = text.splitlines()
     sep, header = _find_table(physical, display)
     decisions.append(f"FBL5N list: cells separated by {'tabs' if sep == chr(9) else repr(sep)}")
@@ -459,17 +303,10 @@ def _sheet_lines(p: Path, display: str) -> tuple[list[Line], Header, str, list[s
             # a lone document number or amount is, and will be rejected.
             in_table = len(filled) > 1 or (len(filled) == 1 and filled[0] in key_cols)
             cells = list(row) if in_table else [cell_text(row[filled[0]])] if filled else []
-            lines.append(Line(n, cells, row_text(row), in_table))
+            lines.append(Line(n, cells, row_text(row, from_first_filled=True), in_table))
         decisions = list(grid.decisions) + [f"FBL5N list read from sheet {grid.sheet!r}"]
         return lines, header, grid.sheet, decisions
     raise _no_header(display)
-
-
-def _value(cells: list, col: int | None):
-    if col is None or col >= len(cells):
-        return ""
-    v = cells[col]
-    return v.strip() if isinstance(v, str) else ("" if v is None else v)
 
 
 def _collect(lines: list[Line], header: Header, sheet: str, decisions: list[str],
@@ -519,14 +356,14 @@ def _collect(lines: list[Line], header: Header, sheet: str, decisions: list[str]
                 out.skip("title or header")
         elif k <= header.row:
             out.skip("title or header")
-        elif cell_text(_value(cells, cols["document"])).lower() == doc_caption and [
+        elif cell_text(cell_at(cells, cols["document"])).lower() == doc_caption and [
                 normalise_header(cell_text(c)) for c in cells] == header_key:
             out.skip("repeated header")
         elif (level := _total_level(cells, cols["document"])):
-            currency = cell_text(_value(cells, currency_col)).upper() or None
+            currency = cell_text(cell_at(cells, currency_col)).upper() or None
             rows = range(start.get(level, 0), len(out))
             label = _total_label(level, out, rows, currency)
-            out.total(label, line.number, _value(cells, amount_col),
+            out.total(label, line.number, cell_at(cells, amount_col),
                       [i for i in rows if currency is None or
                        str(out.records[i].get("currency", "")).upper() in ("", currency)],
                       currency)
@@ -544,7 +381,7 @@ def _collect(lines: list[Line], header: Header, sheet: str, decisions: list[str]
 
 def _total_level(cells: list, doc_col: int) -> int:
     """1 for a ``*`` subtotal line, 2 for ``**``, 0 for any other line."""
-    if cell_text(_value(cells, doc_col)).strip("*"):
+    if cell_text(cell_at(cells, doc_col)).strip("*"):
         return 0
     for c in cells[: doc_col + 1]:
         t = cell_text(c)
@@ -564,17 +401,17 @@ def _total_label(level: int, out: ReportRows, rows: range, currency: str | None)
 
 def _item(cells: list, cols: dict[str, int], amount_col: int, currency_col: int | None,
           customer: _Customer, width: int | None) -> dict:
-    v = {f: _value(cells, cols[f]) for f in ("document", "doc_type", "doc_date", "due_date",
+    v = {f: cell_at(cells, cols[f]) for f in ("document", "doc_type", "doc_date", "due_date",
                                               "terms") if f in cols}
-    v["open_amount"] = _value(cells, amount_col)
-    v["currency"] = _value(cells, currency_col)
-    cid = cell_text(_value(cells, cols.get("customer_id")))
+    v["open_amount"] = cell_at(cells, amount_col)
+    v["currency"] = cell_at(cells, currency_col)
+    cid = cell_text(cell_at(cells, cols.get("customer_id")))
     v["customer_id"] = cid or customer.id
-    name = cell_text(_value(cells, cols.get("customer_name")))
+    name = cell_text(cell_at(cells, cols.get("customer_name")))
     v["customer_name"] = name or (customer.name if v["customer_id"] == customer.id else "")
     # FBL5N's Reference is the billing document or the customer's reference;
     # without it, the assignment, then the item text, is what people quote.
-    v["reference"] = next((t for t in (cell_text(_value(cells, cols.get(f)))
+    v["reference"] = next((t for t in (cell_text(cell_at(cells, cols.get(f)))
                                        for f in ("reference", "assignment", "text")) if t), "")
     v["_reject"] = (f"the line has {len(cells)} cells where the header has {width}: a '|' typed "
                     "into a text field shifted its columns; correct the line in SAP or in the "

@@ -31,7 +31,7 @@ Reference column names the invoice.
 
 Every contact total is checked against the contact's rows, the report total
 against all rows.  The block walk is shared with QuickBooks
-(:func:`xlar.imports.quickbooks.read_block_report`).
+(:func:`xlar.imports.blocks.read_block_report`).
 """
 
 from __future__ import annotations
@@ -43,8 +43,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from xlar.imports.common import ImportOptions, ImportResult, RawRows, finish_import, text_column
-from xlar.imports.quickbooks import BlockLayout, BlockReport, read_block_report
+from xlar.imports.blocks import BlockLayout, BlockReport, read_block_report
+from xlar.imports.common import ImportOptions, ImportResult, RawRows, import_file, text_column
 from xlar.money import detect_decimal_separator, parse_amounts
 from xlar.progress import Progress, no_progress
 
@@ -118,13 +118,13 @@ def read(path: str | Path, options: ImportOptions | None = None,
          progress: Progress = no_progress, display: str | None = None) -> ImportResult:
     """Read a Xero Aged Receivables Detail export (XLSX, XLS, CSV)."""
     options = options or ImportOptions()
-    display = display or Path(path).name
-    progress(0, 0, f"reading {display}")
-    report = read_block_report(path, XERO, display)
-    raw = _kinds_from_numbers(_check_buckets(report, options))
-    progress(raw.lines_read, raw.lines_read, f"typing {len(raw.frame)} rows")
-    options = options._replace(doc_types={**XERO_DOC_TYPES, **options.doc_types})
-    return finish_import(raw, display, "xero", options)
+
+    def raw_rows(p: Path, display: str) -> RawRows:
+        return _kinds_from_numbers(_check_buckets(read_block_report(p, XERO, display), options))
+
+    return import_file(path, display, "xero",
+                       options._replace(doc_types={**XERO_DOC_TYPES, **options.doc_types}),
+                       raw_rows, progress)
 
 
 def _check_buckets(report: BlockReport, options: ImportOptions) -> RawRows:

@@ -23,6 +23,14 @@ __all__ = [
     "SETTINGS",
     "SUMMARY_SHEET",
     "SHEET_ORDER",
+    "FORMS",
+    "NOTES",
+    "PROMISES",
+    "DISPUTES",
+    "PAYMENT_PLANS",
+    "PLAN_INSTALLMENTS",
+    "EXCEPTIONS",
+    "WORKLIST",
     "NUMBER_FORMATS",
     "aging_columns",
 ]
@@ -100,6 +108,10 @@ _ITEM_COLUMNS = (
     Col("Sales Partner", "sales_partner", "text", 16),
     Col("Territory", "territory", "text", 12),
     Col("Collector", "collector", "text", 12),
+    Col("Last Note", "last_note", "text", 30),
+    Col("Next Action", "next_action", "text", 20),
+    Col("Next Action Date", "next_action_date", "date", 12),
+    Col("Promise", "promise_status", "text", 16),
     Col("Source", "source", "text", 18),
     Col("Key", "item_key", "text", 24),
 )
@@ -115,7 +127,17 @@ CLOSED_ITEMS = TableLayout(
 )
 
 
-def aging_columns(group_cols: tuple[Col, ...], labels: tuple[str, ...]) -> tuple[Col, ...]:
+_ACCOUNT_COLUMNS = (
+    Col("Last Note", "last_note", "text", 30),
+    Col("Next Action", "next_action", "text", 20),
+    Col("Next Action Date", "next_action_date", "date", 12),
+    Col("Promise", "promise_status", "text", 16),
+    Col("On Hold", "on_hold", "bool", 8),
+)
+
+
+def aging_columns(group_cols: tuple[Col, ...], labels: tuple[str, ...],
+                  extra: tuple[Col, ...] = ()) -> tuple[Col, ...]:
     return (
         *group_cols,
         Col("Currency", "currency", "text", 9),
@@ -127,6 +149,7 @@ def aging_columns(group_cols: tuple[Col, ...], labels: tuple[str, ...]) -> tuple
         Col("Disputed", "disputed_cents", "money", 13),
         Col("Credits", "credit_cents", "money", 13),
         Col("Oldest (days)", "oldest_days", "int", 9),
+        *extra,
     )
 
 
@@ -141,7 +164,8 @@ _PARTNER_GROUP = (Col("Sales Partner", "sales_partner", "text", 18),)
 
 def aging_by_customer(labels: tuple[str, ...]) -> TableLayout:
     return TableLayout("Aging by Customer", "AgingByCustomer",
-                       aging_columns(_CUSTOMER_GROUP, labels), key="Customer ID")
+                       aging_columns(_CUSTOMER_GROUP, labels, _ACCOUNT_COLUMNS),
+                       key="Customer ID")
 
 
 def aging_by_partner(labels: tuple[str, ...]) -> TableLayout:
@@ -191,9 +215,134 @@ SETTINGS = TableLayout("Settings", "Settings", (
     Col("Meaning", "Meaning", "text", 70),
 ), key="Setting")
 
+# -- The specialist's records, saved to the activity store ----------------------
+# Columns "... ID" and "Version", "Saved" and computed ones (Status) are xlar's; the
+# rest are typed by the specialist and saved with "Save to Store".
+
+_SAVED = Col("Saved", "saved", "text", 36)
+
+NOTES = TableLayout("Notes", "Notes", (
+    Col("Note ID", "record_id", "text", 17),
+    Col("Customer ID", "customer_id", "text", 13),
+    Col("Document", "document", "text", 14),
+    Col("Date", "note_date", "date", 11),
+    Col("Note", "text", "text", 50),
+    Col("Outcome", "outcome", "text", 16),
+    Col("Contact", "contact", "text", 18),
+    Col("Next Action", "next_action", "text", 24),
+    Col("Next Action Date", "next_action_date", "date", 12),
+    Col("Version", "version", "int", 8),
+    _SAVED,
+), key="Note ID", title="Account notes: type new notes in new rows (Note ID empty), edit any "
+                         "row, then AR > Save to Store. Every edit is kept as a new version.")
+
+PROMISES = TableLayout("Promises", "Promises", (
+    Col("Promise ID", "record_id", "text", 17),
+    Col("Customer ID", "customer_id", "text", 13),
+    Col("Document", "document", "text", 14),
+    Col("Promised On", "promised_on", "date", 11),
+    Col("Pay By", "promised_date", "date", 11),
+    Col("Amount", "amount_cents", "money", 14),
+    Col("Currency", "currency", "text", 9),
+    Col("Contact", "contact", "text", 18),
+    Col("Note", "note", "text", 30),
+    Col("Cancelled", "cancelled", "bool", 9),
+    Col("Status", "status", "text", 12),
+    Col("Paid So Far", "paid_cents", "money", 14),
+    Col("Why", "reason", "text", 50),
+    Col("Version", "version", "int", 8),
+    _SAVED,
+), key="Promise ID", title="Promises to pay. Status is worked out from the payments recorded "
+                           "since the promise was made.")
+
+DISPUTES = TableLayout("Disputes", "Disputes", (
+    Col("Dispute ID", "record_id", "text", 17),
+    Col("Customer ID", "customer_id", "text", 13),
+    Col("Document", "document", "text", 14),
+    Col("Reason Code", "reason_code", "text", 18),
+    Col("Amount", "amount_cents", "money", 14),
+    Col("Currency", "currency", "text", 9),
+    Col("Status", "status", "text", 16),
+    Col("Owner", "owner", "text", 14),
+    Col("Opened On", "opened_on", "date", 11),
+    Col("Resolved On", "resolved_on", "date", 11),
+    Col("Note", "note", "text", 40),
+    Col("Days Open", "days_open", "int", 9),
+    Col("Version", "version", "int", 8),
+    _SAVED,
+), key="Dispute ID", title="Disputes and deductions. Reason codes: pricing, quantity short, "
+                           "damaged, not received, tax, promotion/allowance, duplicate billing, "
+                           "other. Status: open, resolved valid, resolved invalid.")
+
+PAYMENT_PLANS = TableLayout("Payment Plans", "PaymentPlans", (
+    Col("Plan ID", "record_id", "text", 17),
+    Col("Customer ID", "customer_id", "text", 13),
+    Col("Total", "total_cents", "money", 14),
+    Col("Currency", "currency", "text", 9),
+    Col("Installments", "installments", "int", 11),
+    Col("First Date", "first_date", "date", 11),
+    Col("Frequency", "frequency", "text", 11),
+    Col("Documents", "documents", "text", 24),
+    Col("Note", "note", "text", 30),
+    Col("Cancelled", "cancelled", "bool", 9),
+    Col("Next Due", "next_due", "date", 11),
+    Col("Behind", "behind_cents", "money", 14),
+    Col("Version", "version", "int", 8),
+    _SAVED,
+), key="Plan ID", title="Payment plans: total, number of installments, first date and "
+                        "frequency (weekly, biweekly, monthly). The schedule is on "
+                        "Plan Installments.")
+
+PLAN_INSTALLMENTS = TableLayout("Plan Installments", "PlanInstallments", (
+    Col("Plan ID", "record_id", "text", 17),
+    Col("Customer ID", "customer_id", "text", 13),
+    Col("No.", "number", "int", 6),
+    Col("Due Date", "due_date", "date", 11),
+    Col("Amount", "amount_cents", "money", 14),
+    Col("Currency", "currency", "text", 9),
+    Col("Paid", "paid_cents", "money", 14),
+    Col("Status", "status", "text", 13),
+    Col("Why", "reason", "text", 50),
+))
+
+EXCEPTIONS = TableLayout("Exceptions", "Exceptions", (
+    Col("Exception ID", "record_id", "text", 17),
+    Col("Customer ID", "customer_id", "text", 13),
+    Col("Reason", "reason", "text", 50),
+    Col("Until", "until_date", "date", 11),
+    Col("Approved By", "approved_by", "text", 16),
+    Col("Ended", "ended", "bool", 8),
+    Col("Version", "version", "int", 8),
+    _SAVED,
+), key="Exception ID", title="Accounts handled outside the standard procedure: no letters, "
+                             "not on the worklist, until the date given.")
+
+WORKLIST = TableLayout("Worklist", "Worklist", (
+    Col("Rank", "rank", "int", 6),
+    Col("Customer ID", "customer_id", "text", 13),
+    Col("Customer Name", "customer_name", "text", 28),
+    Col("Currency", "currency", "text", 9),
+    Col("Past Due", "past_due_cents", "money", 14),
+    Col("Balance", "balance_cents", "money", 14),
+    Col("Oldest (days)", "oldest_days", "int", 9),
+    Col("Why", "why", "text", 70),
+    Col("Last Contact", "last_contact", "date", 11),
+    Col("Next Action", "next_action", "text", 24),
+    Col("Next Action Date", "next_action_date", "date", 12),
+    Col("Promise", "promise_status", "text", 12),
+    Col("Open Disputes", "open_disputes", "int", 9),
+    Col("On Hold", "on_hold", "bool", 8),
+    Col("Not Today Because", "excluded_reason", "text", 40),
+), key="Customer ID", title="Accounts to call today, most urgent first, each with the reason.")
+
 SUMMARY_SHEET = "Summary"
 
 #: Sheets xlar writes, in the order a new workbench shows them.
-SHEET_ORDER = (SUMMARY_SHEET, OPEN_ITEMS.sheet, "Aging by Customer", "Aging by Sales Partner",
-               CUSTOMERS.sheet, CLOSED_ITEMS.sheet, REJECTED.sheet, RUN_LOG.sheet,
-               SETTINGS.sheet)
+SHEET_ORDER = (SUMMARY_SHEET, WORKLIST.sheet, OPEN_ITEMS.sheet, "Aging by Customer",
+               "Aging by Sales Partner", CUSTOMERS.sheet, NOTES.sheet, PROMISES.sheet,
+               DISPUTES.sheet, PAYMENT_PLANS.sheet, PLAN_INSTALLMENTS.sheet, EXCEPTIONS.sheet,
+               CLOSED_ITEMS.sheet, REJECTED.sheet, RUN_LOG.sheet, SETTINGS.sheet)
+
+#: The account sheets the specialist types into, by store kind.
+FORMS = {"note": NOTES, "promise": PROMISES, "dispute": DISPUTES,
+         "payment_plan": PAYMENT_PLANS, "exception": EXCEPTIONS}

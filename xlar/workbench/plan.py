@@ -24,8 +24,8 @@ from xlar.money import minor_digits
 from xlar.workbench.layout import NUMBER_FORMATS, TableLayout
 from xlar.workbench.merge import UserCell
 
-__all__ = ["Formula", "Cell", "TablePlan", "SheetPlan", "table_plan", "column_letter",
-           "cell_value_of"]
+__all__ = ["Formula", "Cell", "TablePlan", "SheetPlan", "table_plan", "rows_plan",
+           "display_value", "column_letter", "cell_value_of"]
 
 
 class Formula(str):
@@ -129,30 +129,15 @@ def cell_value_of(v) -> object:
     return None if v is None or (isinstance(v, float) and np.isnan(v)) else v
 
 
-def table_plan(layout: TableLayout, frame: pd.DataFrame, user_columns: list[str] | None = None,
-               user_cells: list[list[UserCell]] | None = None,
-               extra_columns: pd.DataFrame | None = None) -> TablePlan:
-    """The plan for *layout* filled with *frame*.
-
-    *user_columns* / *user_cells*: the user's own columns, formulas moved to
-    their rows' new places.  *extra_columns*: plain values beside the rows
-    (a closed row's old user cells).
-    """
+def _add_user_columns(headers, columns, formats, widths, top, n, user_columns, user_cells):
+    """Append the user's own columns, their formulas moved to the rows' new places."""
     from openpyxl.formula.translate import Translator
 
-    top = 3 if layout.title else 1
-    headers = [c.header for c in layout.columns]
-    columns, formats, widths = [], [], []
-    for col in layout.columns:
-        values, fmt = _values(frame, col.field, col.kind)
-        columns.append(values)
-        formats.append(fmt)
-        widths.append(col.width)
     base = len(headers) + 1
     for j, h in enumerate(user_columns or []):
         letter = column_letter(base + j)
         values = []
-        for i in range(len(frame)):
+        for i in range(n):
             uc = user_cells[i][j] if user_cells else UserCell(None)
             if uc.formula:
                 here = f"{letter}{top + 1 + i}"
@@ -165,6 +150,60 @@ def table_plan(layout: TableLayout, frame: pd.DataFrame, user_columns: list[str]
         formats.append([NUMBER_FORMATS["date"] if isinstance(v, dt.date) else None
                         for v in values])
         widths.append(max(12, min(40, len(h) + 4)))
+
+
+def display_value(value, kind: str, currency: str = "USD"):
+    """One engine value as its cell shows it (cents -> units, Yes/No, date)."""
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NaT:
+        return None
+    if kind == "money":
+        return int(value) / 10 ** minor_digits(currency or "USD")
+    if kind == "bool":
+        return "Yes" if bool(value) else "No"
+    if kind in ("date", "datetime"):
+        t = pd.Timestamp(value)
+        return t.date() if kind == "date" else t.to_pydatetime()
+    if kind == "int":
+        return int(value)
+    if kind == "pct":
+        return float(value)
+    return value if isinstance(value, str) else str(value)
+
+
+def rows_plan(layout: TableLayout, rows: list[dict], user_columns: list[str] | None = None,
+              user_cells: list[list[UserCell]] | None = None) -> TablePlan:
+    """A plan from rows already in display form (field -> cell value), for sheets whose
+    rows mix saved records and rows kept exactly as typed."""
+    top = 3 if layout.title else 1
+    headers = [c.header for c in layout.columns]
+    columns = [[r.get(c.field) for r in rows] for c in layout.columns]
+    formats = [NUMBER_FORMATS[c.kind] if c.kind in ("date", "datetime", "int", "pct", "money")
+               else None for c in layout.columns]
+    widths = [c.width for c in layout.columns]
+    _add_user_columns(headers, columns, formats, widths, top, len(rows), user_columns,
+                      user_cells)
+    return TablePlan(layout.sheet, layout.table, layout.title, headers, columns, formats, widths)
+
+
+def table_plan(layout: TableLayout, frame: pd.DataFrame, user_columns: list[str] | None = None,
+               user_cells: list[list[UserCell]] | None = None,
+               extra_columns: pd.DataFrame | None = None) -> TablePlan:
+    """The plan for *layout* filled with *frame*.
+
+    *user_columns* / *user_cells*: the user's own columns, formulas moved to
+    their rows' new places.  *extra_columns*: plain values beside the rows
+    (a closed row's old user cells).
+    """
+    top = 3 if layout.title else 1
+    headers = [c.header for c in layout.columns]
+    columns, formats, widths = [], [], []
+    for col in layout.columns:
+        values, fmt = _values(frame, col.field, col.kind)
+        columns.append(values)
+        formats.append(fmt)
+        widths.append(col.width)
+    _add_user_columns(headers, columns, formats, widths, top, len(frame), user_columns,
+                      user_cells)
     if extra_columns is not None:
         for h in extra_columns.columns:
             values = [cell_value_of(v) for v in extra_columns[h]]

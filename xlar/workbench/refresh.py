@@ -48,6 +48,7 @@ from xlar.workbench.layout import (
     RUN_LOG,
     SETTINGS,
     SUMMARY_SHEET,
+    WORKLIST,
     aging_by_customer,
     aging_by_partner,
 )
@@ -94,6 +95,8 @@ class Workbench(NamedTuple):
       rejections: rejected rows of this import.
       run_log: previous log rows plus this run's.
       control: the import's control record.
+      worklist: accounts to call today, ranked, each with why.
+      accounts: the activity store's records shown on the account sheets.
     """
 
     settings: Settings
@@ -109,6 +112,8 @@ class Workbench(NamedTuple):
     rejections: pd.DataFrame
     run_log: pd.DataFrame
     control: Control
+    worklist: pd.DataFrame
+    accounts: dict
 
 
 def _display_items(aged: pd.DataFrame) -> pd.DataFrame:
@@ -188,17 +193,68 @@ def _import_messages(result: ImportResult, history: bool, open_count: int) -> li
     return msgs
 
 
+def account_notes(frames: dict[str, pd.DataFrame] | None, on_hold: dict[str, str] | None
+                  ) -> pd.DataFrame:
+    """Per customer: the latest note and next action, the latest promise's status, holds.
+
+    What the Open Items and Aging by Customer sheets show beside each account.
+    """
+    cols = ["customer_id", "last_note", "next_action", "next_action_date", "promise_status",
+            "on_hold"]
+    frames = frames or {}
+    notes = frames.get("note", pd.DataFrame())
+    out = pd.DataFrame({"customer_id": pd.Series(dtype=object)})
+    if len(notes):
+        latest = notes.sort_values(["note_date", "created_at"]).groupby("customer_id").tail(1)
+        out = latest.assign(last_note=latest["note_date"].astype(str) + ": " + latest["text"])[
+            ["customer_id", "last_note", "next_action", "next_action_date"]]
+    promises = frames.get("promise", pd.DataFrame())
+    if len(promises) and "status" in promises:
+        p = promises.sort_values(["promised_date", "created_at"]).groupby("customer_id").tail(1)
+        p = p.assign(promise_status=p["status"] + " (" + p["promised_date"].astype(str) + ")")
+        out = out.merge(p[["customer_id", "promise_status"]], on="customer_id", how="outer")
+    held = pd.DataFrame({"customer_id": pd.Series(list(on_hold or {}), dtype=object),
+                         "on_hold": True})
+    out = out.merge(held, on="customer_id", how="outer")
+    for c in cols:
+        if c not in out:
+            out[c] = None
+    out["on_hold"] = out["on_hold"].fillna(False).astype(bool)
+    for c in ("last_note", "next_action", "promise_status"):
+        out[c] = out[c].fillna("").astype(object)
+    out["next_action_date"] = pd.to_datetime(out["next_action_date"], errors="coerce")
+    return out[cols]
+
+
+def _annotate(frame: pd.DataFrame, notes: pd.DataFrame) -> pd.DataFrame:
+    notes = notes.astype({"customer_id": object})
+    out = frame.astype({"customer_id": object}).merge(notes, on="customer_id", how="left")
+    for c in ("last_note", "next_action", "promise_status"):
+        out[c] = out[c].fillna("")
+    out["on_hold"] = out["on_hold"].fillna(False).astype(bool)
+    return out
+
+
 def build_workbench(result: ImportResult, settings: Settings, as_of: dt.date,
                     previous: Previous, master: pd.DataFrame | None = None,
-                    user: str = "", source_name: str = "") -> Workbench:
-    """Everything the refreshed workbench shows.  Pure: no file is touched."""
+                    user: str = "", source_name: str = "",
+                    accounts: dict[str, pd.DataFrame] | None = None,
+                    on_hold: dict[str, str] | None = None) -> Workbench:
+    """Everything the refreshed workbench shows.  Pure: no file is touched.
+
+    *accounts* are the activity store's records (latest notes, promises with
+    their status, disputes, exceptions; see xlar.workbench.accounts) and
+    *on_hold* the customers on credit hold: they annotate the aging and make
+    the worklist.
+    """
     buckets = settings.buckets()
     items = result.items
     history = bool(items["settled_date"].notna().any())
     if history:
         items = open_items_at(items, as_of)
     aged = age_open_items(items, as_of, buckets)
-    display = _display_items(aged)
+    notes = account_notes(accounts, on_hold)
+    display = _annotate(_display_items(aged), notes)
 
     owned = _owned_headers(OPEN_ITEMS)
     prev_open = previous.open_items
@@ -216,6 +272,7 @@ def build_workbench(result: ImportResult, settings: Settings, as_of: dt.date,
 
     by_customer = summarize_aging(aged, "customer_id",
                                   ["customer_name", "sales_partner", "collector"])
+    by_customer_shown = _annotate(by_customer, notes)
     by_partner = summarize_aging(aged, "sales_partner")
     totals = aging_totals(aged) if len(aged) else aging_totals(aged.assign())
     customers = _customers(result.items, previous, master)
@@ -234,8 +291,20 @@ def build_workbench(result: ImportResult, settings: Settings, as_of: dt.date,
         prev_log = previous.run_log.rename(columns=by_header)
         log = pd.concat([prev_log[[c for c in log.columns if c in prev_log.columns]], log],
                         ignore_index=True)
-    return Workbench(settings, as_of, buckets, display, carried, closed, by_customer, by_partner,
-                     totals, customers, result.rejections, log, result.control)
+    worklist = _worklist(by_customer, customers, accounts or {}, on_hold or {}, as_of)
+    return Workbench(settings, as_of, buckets, display, carried, closed, by_customer_shown,
+                     by_partner, totals, customers, result.rejections, log, result.control,
+                     worklist, accounts or {})
+
+
+def _worklist(by_customer, customers, accounts, on_hold, as_of) -> pd.DataFrame:
+    from xlar.collections import worklist
+
+    def frame(kind):
+        return accounts.get(kind, pd.DataFrame())
+
+    return worklist(by_customer, customers, frame("note"), frame("promise"), frame("dispute"),
+                    frame("exception"), on_hold, as_of)
 
 
 def _user_name(settings: Settings) -> str:
@@ -274,8 +343,10 @@ def read_previous(port: WorkbookPort) -> Previous:
 
 
 def write_workbench(port: WorkbookPort, w: Workbench, source_name: str) -> None:
-    """Write every sheet xlar owns through *port*."""
+    """Write every aging sheet xlar owns through *port* (the account sheets, which
+    hold what the user typed, are written by xlar.workbench.accounts)."""
     port.write_sheet(summary_plan(w.totals, w.buckets, w.as_of, source_name))
+    port.write_table(table_plan(WORKLIST, w.worklist))
     port.write_table(table_plan(OPEN_ITEMS, w.items, w.carried.columns, w.carried.cells))
     labels = w.buckets.labels
     port.write_table(table_plan(aging_by_customer(labels), w.by_customer))
@@ -323,7 +394,7 @@ def refresh_workbook(port: WorkbookPort, source: str | Path | None = None, as_of
                      layout: str | None = None, mapping=None,
                      customers: str | Path | None = None, edges: str | None = None,
                      basis: str | None = None, progress: Progress = no_progress,
-                     user: str = "") -> Workbench:
+                     user: str = "", store=None) -> Workbench:
     """Refresh the workbench behind *port* from an ERP export (the Refresh Aging action).
 
     Arguments left None come from the workbench's Settings sheet; what is
@@ -361,11 +432,41 @@ def refresh_workbook(port: WorkbookPort, source: str | Path | None = None, as_of
             result = result._replace(rejections=pd.concat([result.rejections, cres.rejections],
                                                           ignore_index=True))
     progress(2, 5, "aging")
-    w = build_workbench(result, settings, settings.as_of_or_today(), previous, master, user,
-                        src.name)
+    from xlar.workbench.accounts import (
+        account_frames,
+        read_account_sheets,
+        workbench_store,
+        write_account_sheets,
+    )
+    from xlar.workbench.forms import FormDefaults
+
+    as_of_day = settings.as_of_or_today()
+    store = store or workbench_store(port, settings)
+    accounts = account_frames(store, as_of_day)
+    w = build_workbench(result, settings, as_of_day, previous, master, user or store.user,
+                        src.name, accounts, store.on_hold())
+    _remember(store, w, src.name)
     progress(3, 5, "writing the workbench")
+    typed = read_account_sheets(port, FormDefaults(as_of_day, settings.currency, store.user))
     write_workbench(port, w, src.name)
+    write_account_sheets(port, w.accounts, typed)
     return w
+
+
+def _remember(store, w: Workbench, source: str) -> None:
+    """Record the refresh and its aging snapshot in the activity store, once per
+    distinct result (refreshing the same export twice records it once)."""
+    from xlar.store.api import stable_key
+
+    fingerprint = stable_key(source, w.as_of, *[(t["currency"], int(t["balance_cents"]),
+                                                  int(t["items"])) for _, t in w.totals.iterrows()])
+    store.add_snapshot(w.as_of, w.totals, list(w.buckets.labels), source,
+                       key=f"snapshot:{w.as_of}:{fingerprint}",
+                       customers=int(w.items["customer_id"].nunique()))
+    store.record("aging_refreshed", key=f"refresh:{w.as_of}:{fingerprint}",
+                 payload={"source": source, "as_of": w.as_of.isoformat(),
+                          "items": len(w.items), "rejected": int(w.control.rejected),
+                          "totals_ok": bool(w.control.totals_ok)})
 
 
 def refresh(path: str | Path, source: str | Path | None = None, as_of=None,

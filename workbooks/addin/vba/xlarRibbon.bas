@@ -16,6 +16,10 @@ Public Sub OnSetupWorkbench(control As IRibbonControl)
     RunXlarAction "setup_workbench"
 End Sub
 
+Public Sub OnSaveToStore(control As IRibbonControl)
+    RunXlarAction "save_to_store"
+End Sub
+
 Private Sub RunXlarAction(ByVal actionName As String)
     Dim code As String
     code = "import xlar.excel; xlar.excel.run('" & actionName & "')"

@@ -1,0 +1,313 @@
+"""The activity store: what xlar remembers about each account, and every change it made.
+
+One rule governs every write: it goes into one transaction together with an
+``activity`` row carrying an **idempotency key**.  The key is unique in the
+database, so doing the same thing twice (a retried batch, a double click, two
+people saving the same sheet) records it once; the second call returns
+``Written(new=False)`` and says so.  Nothing is updated or deleted: an edit of
+a note, a dispute or a promise is a new *version* of that record.
+
+All functions take and return plain values or DataFrames; dates are
+``datetime.date``, money integer minor units with a currency.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import hashlib
+import json
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import NamedTuple
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+
+from xlar.store import schema as s
+from xlar.store.db import (StoreError, connect, current_revision, display_url, head_revision,
+                           resolve_url, upgrade)
+
+__all__ = ["Store", "Written", "open_store", "stable_key", "utc_now"]
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+
+
+def stable_key(*parts) -> str:
+    """A short, stable hash of *parts*: the same facts give the same key."""
+    text = json.dumps([str(p) for p in parts], ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+class Written(NamedTuple):
+    """Result of a write.
+
+    Attributes:
+      new: False when the idempotency key was recorded before (nothing written).
+      activity_id: the activity row (the earlier one when not new).
+      record_id, version: for versioned records.
+    """
+
+    new: bool
+    activity_id: int
+    record_id: str = ""
+    version: int = 0
+
+    @property
+    def message(self) -> str:
+        return "recorded" if self.new else "already recorded earlier: nothing done"
+
+
+def _unique_clash(e: IntegrityError) -> bool:
+    """True for a unique-constraint violation (key or version taken), not e.g. NOT NULL."""
+    orig = e.orig
+    return getattr(orig, "sqlstate", None) == "23505" or "UNIQUE constraint failed" in str(orig)
+
+
+def _lock_id(*parts) -> int:
+    """A signed 64-bit number naming *parts*, for PostgreSQL's advisory locks."""
+    digest = hashlib.sha256(json.dumps([str(p) for p in parts]).encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name in some services
+        return "unknown"
+
+
+class Store:
+    """A connection to the activity store, acting for one user."""
+
+    def __init__(self, engine: sa.Engine, user: str | None = None):
+        self.engine = engine
+        self.user = user or _user()
+
+    @property
+    def url(self) -> str:
+        return display_url(self.engine.url)
+
+    # -- writing ---------------------------------------------------------------
+
+    def _existing(self, key: str) -> Written | None:
+        """What the earlier write with *key* recorded (its record and version), or None."""
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(s.activity.c.id, s.activity.c.payload).where(
+                s.activity.c.idempotency_key == key)).first()
+        if row is None:
+            return None
+        payload = row.payload if isinstance(row.payload, dict) else {}
+        return Written(False, int(row.id), str(payload.get("record_id", "")),
+                       int(payload.get("version", 0) or 0))
+
+    def _write(self, key: str, action: str, body, customer_id: str = "", document: str = "",
+               amount_cents: int | None = None, currency: str | None = None,
+               payload: Mapping | None = None, attempts: int = 8) -> Written:
+        """Run *body(conn)* and record the activity in one transaction, once per *key*.
+
+        *body* returns (record_id, version) or None.  A clash on a record
+        version (two people editing one record) is retried with the next
+        version; a clash on the key means it was done already.  Any other
+        database error is a :class:`StoreError` saying what was not recorded.
+        """
+        last = ""
+        for attempt in range(attempts):
+            try:
+                with self.engine.begin() as conn:
+                    result = body(conn) or ("", 0)
+                    logged = dict(payload or {})
+                    if result[1]:
+                        logged["version"] = result[1]
+                    row = conn.execute(s.activity.insert().values(
+                        at=utc_now(), who=self.user, action=action, customer_id=customer_id,
+                        document=document, amount_cents=amount_cents, currency=currency,
+                        payload=logged, idempotency_key=key,
+                    ).returning(s.activity.c.id))
+                    return Written(True, int(row.scalar_one()), *result)
+            except IntegrityError as e:
+                if not _unique_clash(e):
+                    raise StoreError(f"{action} was not recorded in {self.url}: "
+                                     f"{str(e.orig).splitlines()[0][:300]}") from None
+                earlier = self._existing(key)
+                if earlier is not None:
+                    return earlier
+                last = str(e.orig).splitlines()[0][:200]
+                time.sleep(0.01 * (attempt + 1))  # another version won the race: try again
+            except OperationalError as e:
+                last = str(e.orig).splitlines()[0][:200] if e.orig else str(e)
+                if "locked" not in last.lower() or attempt == attempts - 1:
+                    raise StoreError(f"{action} was not recorded in {self.url}: {last}") from None
+                time.sleep(0.05 * (attempt + 1))
+            except DBAPIError as e:  # a value the database refuses (e.g. text too long)
+                raise StoreError(f"{action} was not recorded in {self.url}: "
+                                 f"{str(e.orig).splitlines()[0][:300]}") from None
+        raise StoreError(f"could not record {action} in {self.url} after {attempts} attempts "
+                         f"({last}); try again")
+
+    def record(self, action: str, key: str, customer_id: str = "", document: str = "",
+               amount_cents: int | None = None, currency: str | None = None,
+               payload: Mapping | None = None) -> Written:
+        """Append an activity entry (no other table), once per *key*."""
+        return self._write(key, action, lambda conn: None, customer_id, document, amount_cents,
+                           currency, payload)
+
+    def save_version(self, kind: str, values: Mapping, record_id: str | None = None,
+                     key: str | None = None) -> Written:
+        """Save a note, dispute, promise, payment plan, exception or contact.
+
+        A new record when *record_id* is None (its id derived from the key, so
+        a retried save finds the same record); else the next version of it.
+        """
+        table = s.VERSIONED[kind]
+        fields = {c.name for c in table.columns} - {"id", "record_id", "version", "created_at",
+                                                     "created_by"}
+        unknown = set(values) - fields
+        if unknown:
+            raise ValueError(f"{kind}: unknown fields {', '.join(sorted(unknown))}")
+        required = {c.name for c in table.columns if c.name in fields and not c.nullable
+                    and c.server_default is None and c.default is None}
+        missing = sorted(f for f in required if values.get(f) is None)
+        if missing:
+            raise ValueError(f"{kind}: missing fields {', '.join(missing)}")
+        if key is None:
+            # The same edit of the same version is one version; the same text typed
+            # again later (A -> B -> A -> B) is a new one, so the key names the base.
+            if record_id is None:
+                key = f"{kind}:{stable_key('', *sorted(values.items()))}"
+            else:
+                with self.engine.connect() as conn:
+                    base = conn.execute(sa.select(sa.func.max(table.c.version)).where(
+                        table.c.record_id == record_id)).scalar() or 0
+                key = f"{kind}:{stable_key(record_id, f'after-v{base}', *sorted(values.items()))}"
+        rid = record_id or stable_key(kind, key)[:16]
+
+        def body(conn):
+            if conn.dialect.name == "postgresql":
+                # Editors of one record queue here instead of clashing on its next
+                # version and retrying (SQLite's BEGIN IMMEDIATE already queues them).
+                conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_lock_id(table.name, rid))))
+            latest = conn.execute(sa.select(sa.func.max(table.c.version)).where(
+                table.c.record_id == rid)).scalar()
+            version = (latest or 0) + 1
+            conn.execute(table.insert().values(record_id=rid, version=version,
+                                               created_at=utc_now(), created_by=self.user,
+                                               **values))
+            return rid, version
+
+        amount = values.get("amount_cents", values.get("total_cents"))
+        return self._write(key, f"{kind}_saved", body, values.get("customer_id", ""),
+                           values.get("document", ""), amount, values.get("currency"),
+                           {k: (v.isoformat() if isinstance(v, dt.date) else v)
+                            for k, v in values.items()} | {"record_id": rid})
+
+    def add_payment(self, customer_id: str, paid_on: dt.date, amount_cents: int,
+                    currency: str, key: str, document: str = "", source: str = "") -> Written:
+        """A payment received (cash application records these; promises are judged by them)."""
+        def body(conn):
+            conn.execute(s.payments_received.insert().values(
+                customer_id=customer_id, document=document, paid_on=paid_on,
+                amount_cents=amount_cents, currency=currency, source=source,
+                created_at=utc_now(), created_by=self.user))
+        return self._write(key, "payment_received", body, customer_id, document, amount_cents,
+                           currency, {"paid_on": paid_on.isoformat(), "source": source})
+
+    def hold(self, customer_id: str, event: str, reason: str, key: str, rule: str = "") -> Written:
+        """Place or release a credit hold (``event`` is "placed" or "released")."""
+        if event not in ("placed", "released"):
+            raise ValueError("a credit hold is 'placed' or 'released'")
+
+        def body(conn):
+            conn.execute(s.credit_hold_events.insert().values(
+                customer_id=customer_id, event=event, reason=reason, rule=rule,
+                created_at=utc_now(), created_by=self.user))
+        return self._write(key, f"credit_hold_{event}", body, customer_id,
+                           payload={"reason": reason, "rule": rule})
+
+    def add_snapshot(self, as_of: dt.date, totals: pd.DataFrame, labels: list[str],
+                     source: str, key: str, customers: int = 0) -> Written:
+        """Store one aging summary (per currency) for trends."""
+        def body(conn):
+            for _, t in totals.iterrows():
+                conn.execute(s.aging_snapshots.insert().values(
+                    as_of=as_of, taken_at=utc_now(), source=source, currency=t["currency"],
+                    items=int(t["items"]), customers=customers,
+                    balance_cents=int(t["balance_cents"]), current_cents=int(t[labels[0]]),
+                    past_due_cents=int(t["past_due_cents"]),
+                    disputed_cents=int(t["disputed_cents"]),
+                    buckets={lab: int(t[lab]) for lab in labels}))
+        return self._write(key, "aging_snapshot", body, payload={"as_of": as_of.isoformat(),
+                                                                 "source": source})
+
+    # -- reading ---------------------------------------------------------------
+
+    def _frame(self, query) -> pd.DataFrame:
+        with self.engine.connect() as conn:
+            result = conn.execute(query)
+            return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+
+    def latest(self, kind: str, customer_id: str | None = None) -> pd.DataFrame:
+        """The latest version of every record of *kind* (optionally one customer's)."""
+        table = s.VERSIONED[kind]
+        newest = sa.select(table.c.record_id, sa.func.max(table.c.version).label("v")) \
+            .group_by(table.c.record_id).subquery()
+        q = sa.select(table).join(newest, sa.and_(table.c.record_id == newest.c.record_id,
+                                                  table.c.version == newest.c.v))
+        if customer_id is not None:
+            q = q.where(table.c.customer_id == customer_id)
+        return self._frame(q.order_by(table.c.customer_id, table.c.id))
+
+    def history(self, kind: str, record_id: str) -> pd.DataFrame:
+        table = s.VERSIONED[kind]
+        return self._frame(sa.select(table).where(table.c.record_id == record_id)
+                           .order_by(table.c.version))
+
+    def payments(self, customer_id: str | None = None) -> pd.DataFrame:
+        t = s.payments_received
+        q = sa.select(t)
+        if customer_id is not None:
+            q = q.where(t.c.customer_id == customer_id)
+        return self._frame(q.order_by(t.c.paid_on, t.c.id))
+
+    def holds(self) -> pd.DataFrame:
+        """Credit-hold events, oldest first (the last event per customer is its state)."""
+        t = s.credit_hold_events
+        return self._frame(sa.select(t).order_by(t.c.id))
+
+    def on_hold(self) -> dict[str, str]:
+        """customer -> reason, for customers whose last hold event is 'placed'."""
+        state: dict[str, str] = {}
+        for r in self.holds().itertuples():
+            if r.event == "placed":
+                state[r.customer_id] = r.reason
+            else:
+                state.pop(r.customer_id, None)
+        return state
+
+    def snapshots(self) -> pd.DataFrame:
+        t = s.aging_snapshots
+        return self._frame(sa.select(t).order_by(t.c.as_of, t.c.id))
+
+    def log(self, customer_id: str | None = None, limit: int | None = None) -> pd.DataFrame:
+        t = s.activity
+        q = sa.select(t)
+        if customer_id is not None:
+            q = q.where(t.c.customer_id == customer_id)
+        q = q.order_by(t.c.id.desc())
+        if limit:
+            q = q.limit(limit)
+        return self._frame(q)
+
+
+def open_store(url: str | None = None, workbook: str | Path | None = None,
+               setting: str | None = None, user: str | None = None,
+               migrate: bool = True) -> Store:
+    """Connect (see :func:`xlar.store.db.resolve_url`) and bring the schema up to date."""
+    engine = connect(resolve_url(url, Path(workbook) if workbook else None, setting))
+    if migrate and current_revision(engine) != head_revision():
+        upgrade(engine)
+    return Store(engine, user)

@@ -1,0 +1,190 @@
+"""The activity store's tables (SQLAlchemy Core), as the latest migration leaves them.
+
+Two kinds of table:
+
+* **logs**, append-only: ``activity`` (every change of AR state, with who,
+  when and an idempotency key), ``credit_hold_events``, ``payments_received``,
+  ``aging_snapshots``.  Rows are never updated or deleted; a correction is a
+  new row.
+* **versioned records** typed by people: notes, disputes, promises, payment
+  plans, exceptions, contacts.  Each edit is a new row with the same
+  ``record_id`` and the next ``version``; the latest version is the record.
+
+Money is BIGINT minor units with a currency; dates are DATE; moments are UTC
+timestamps.  The schema is created by the Alembic migrations in
+``xlar/store/migrations``, never by ``create_all``; a test checks that the
+migrations' head matches this module.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+__all__ = ["metadata", "activity", "notes", "disputes", "promises", "payment_plans",
+           "exceptions", "contacts", "credit_hold_events", "payments_received",
+           "aging_snapshots", "VERSIONED", "DISPUTE_REASONS", "DISPUTE_STATUSES"]
+
+metadata = sa.MetaData(naming_convention={
+    "ix": "ix_%(table_name)s_%(column_0_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "pk": "pk_%(table_name)s",
+})
+
+#: Reason codes of disputes and deductions.
+DISPUTE_REASONS = ("pricing", "quantity_short", "damaged", "not_received", "tax",
+                   "promotion_allowance", "duplicate_billing", "other")
+DISPUTE_STATUSES = ("open", "resolved_valid", "resolved_invalid")
+
+
+def _who_when():
+    return [
+        sa.Column("created_at", sa.DateTime, nullable=False),
+        sa.Column("created_by", sa.String(120), nullable=False),
+    ]
+
+
+activity = sa.Table(
+    "activity", metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True,
+              autoincrement=True),
+    sa.Column("at", sa.DateTime, nullable=False),
+    sa.Column("who", sa.String(120), nullable=False),
+    sa.Column("action", sa.String(60), nullable=False),
+    sa.Column("customer_id", sa.String(60), nullable=False, server_default=""),
+    sa.Column("document", sa.String(120), nullable=False, server_default=""),
+    sa.Column("amount_cents", sa.BigInteger, nullable=True),
+    sa.Column("currency", sa.String(3), nullable=True),
+    sa.Column("payload", sa.JSON, nullable=True),
+    sa.Column("idempotency_key", sa.String(200), nullable=False, unique=True),
+)
+sa.Index("ix_activity_customer", activity.c.customer_id, activity.c.at)
+
+
+def _versioned(name: str, *columns: sa.Column) -> sa.Table:
+    t = sa.Table(
+        name, metadata,
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True,
+                  autoincrement=True),
+        sa.Column("record_id", sa.String(40), nullable=False),
+        sa.Column("version", sa.Integer, nullable=False),
+        sa.Column("customer_id", sa.String(60), nullable=False),
+        *columns,
+        *_who_when(),
+        sa.UniqueConstraint("record_id", "version", name=f"uq_{name}_record_version"),
+    )
+    sa.Index(f"ix_{name}_customer", t.c.customer_id)
+    return t
+
+
+notes = _versioned(
+    "notes",
+    sa.Column("document", sa.String(120), nullable=False, server_default=""),
+    sa.Column("note_date", sa.Date, nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("outcome", sa.String(60), nullable=False, server_default=""),
+    sa.Column("contact", sa.String(120), nullable=False, server_default=""),
+    sa.Column("next_action", sa.String(200), nullable=False, server_default=""),
+    sa.Column("next_action_date", sa.Date, nullable=True),
+)
+
+disputes = _versioned(
+    "disputes",
+    sa.Column("document", sa.String(120), nullable=False, server_default=""),
+    sa.Column("reason_code", sa.String(40), nullable=False),
+    sa.Column("amount_cents", sa.BigInteger, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("owner", sa.String(120), nullable=False, server_default=""),
+    sa.Column("opened_on", sa.Date, nullable=False),
+    sa.Column("resolved_on", sa.Date, nullable=True),
+    sa.Column("note", sa.Text, nullable=False, server_default=""),
+)
+
+promises = _versioned(
+    "promises",
+    sa.Column("document", sa.String(120), nullable=False, server_default=""),
+    sa.Column("promised_on", sa.Date, nullable=False),
+    sa.Column("promised_date", sa.Date, nullable=False),
+    sa.Column("amount_cents", sa.BigInteger, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("contact", sa.String(120), nullable=False, server_default=""),
+    sa.Column("note", sa.Text, nullable=False, server_default=""),
+    sa.Column("cancelled", sa.Boolean, nullable=False, server_default=sa.false()),
+)
+
+payment_plans = _versioned(
+    "payment_plans",
+    sa.Column("total_cents", sa.BigInteger, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("installments", sa.Integer, nullable=False),
+    sa.Column("first_date", sa.Date, nullable=False),
+    sa.Column("frequency", sa.String(20), nullable=False),
+    sa.Column("documents", sa.Text, nullable=False, server_default=""),
+    sa.Column("note", sa.Text, nullable=False, server_default=""),
+    sa.Column("cancelled", sa.Boolean, nullable=False, server_default=sa.false()),
+)
+
+exceptions = _versioned(
+    "exceptions",
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("until_date", sa.Date, nullable=True),
+    sa.Column("approved_by", sa.String(120), nullable=False),
+    sa.Column("ended", sa.Boolean, nullable=False, server_default=sa.false()),
+)
+
+contacts = _versioned(
+    "contacts",
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("role", sa.String(120), nullable=False, server_default=""),
+    sa.Column("email", sa.String(200), nullable=False, server_default=""),
+    sa.Column("phone", sa.String(60), nullable=False, server_default=""),
+    sa.Column("language", sa.String(2), nullable=False, server_default="en"),
+)
+
+credit_hold_events = sa.Table(
+    "credit_hold_events", metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True,
+              autoincrement=True),
+    sa.Column("customer_id", sa.String(60), nullable=False),
+    sa.Column("event", sa.String(10), nullable=False),  # placed / released
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("rule", sa.String(60), nullable=False, server_default=""),
+    *_who_when(),
+)
+sa.Index("ix_credit_hold_events_customer", credit_hold_events.c.customer_id)
+
+payments_received = sa.Table(
+    "payments_received", metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True,
+              autoincrement=True),
+    sa.Column("customer_id", sa.String(60), nullable=False),
+    sa.Column("document", sa.String(120), nullable=False, server_default=""),
+    sa.Column("paid_on", sa.Date, nullable=False),
+    sa.Column("amount_cents", sa.BigInteger, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("source", sa.String(200), nullable=False, server_default=""),
+    *_who_when(),
+)
+sa.Index("ix_payments_received_customer", payments_received.c.customer_id)
+
+aging_snapshots = sa.Table(
+    "aging_snapshots", metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True,
+              autoincrement=True),
+    sa.Column("as_of", sa.Date, nullable=False),
+    sa.Column("taken_at", sa.DateTime, nullable=False),
+    sa.Column("source", sa.String(300), nullable=False, server_default=""),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("items", sa.Integer, nullable=False),
+    sa.Column("customers", sa.Integer, nullable=False),
+    sa.Column("balance_cents", sa.BigInteger, nullable=False),
+    sa.Column("current_cents", sa.BigInteger, nullable=False),
+    sa.Column("past_due_cents", sa.BigInteger, nullable=False),
+    sa.Column("disputed_cents", sa.BigInteger, nullable=False),
+    sa.Column("buckets", sa.JSON, nullable=False),
+)
+sa.Index("ix_aging_snapshots_as_of", aging_snapshots.c.as_of)
+
+#: Versioned record tables by kind.
+VERSIONED = {"note": notes, "dispute": disputes, "promise": promises,
+             "payment_plan": payment_plans, "exception": exceptions, "contact": contacts}
