@@ -24,9 +24,16 @@ import pytest
 import sqlalchemy as sa
 
 from xlar.store import schema as s
-from xlar.store.api import Store, Written, open_store
-from xlar.store.db import (StoreError, connect, current_revision, display_url, head_revision,
-                           resolve_url, upgrade)
+from xlar.store.api import Store, open_store
+from xlar.store.db import (
+    StoreError,
+    connect,
+    current_revision,
+    display_url,
+    head_revision,
+    resolve_url,
+    upgrade,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 D = dt.date
@@ -57,7 +64,10 @@ def count(store: Store, table: sa.Table) -> int:
         return conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
 
 
-def note(customer="C001", text="Called, left voicemail", day=D(2026, 3, 2), **kw) -> dict:
+DAY = D(2026, 3, 2)
+
+
+def note(customer="C001", text="Called, left voicemail", day=DAY, **kw) -> dict:
     return dict(customer_id=customer, note_date=day, text=text, **kw)
 
 
@@ -185,7 +195,8 @@ def test_payments_holds_and_snapshots_round_trip(store):
     labels = ["Current", "1-30", "31-60", "61-90", "91+"]
     totals = pd.DataFrame([
         {"currency": "USD", "items": 12, "balance_cents": 10_000_000_00_01,
-         "past_due_cents": 4_000_00, "disputed_cents": 45_01, "Current": 10_000_000_00_01 - 4_000_00,
+         "past_due_cents": 4_000_00, "disputed_cents": 45_01,
+         "Current": 10_000_000_00_01 - 4_000_00,
          "1-30": 1_000_00, "31-60": 2_000_00, "61-90": 999_99, "91+": 1},
         {"currency": "EUR", "items": 1, "balance_cents": -5, "past_due_cents": 0,
          "disputed_cents": 0, "Current": -5, "1-30": 0, "31-60": 0, "61-90": 0, "91+": 0},

@@ -36,9 +36,10 @@ A customer with items in several currencies is one row of the worklist: the
 currency row with the first tier (then the oldest item, then the currency
 code) leads, and the why sentence adds what is past due in the others.
 
-(The module is named with the trade's word.  It does not hide the standard
-library's :mod:`collections`: imports are absolute, and the standard module
-is loaded by Python's start-up before any project path is searched.)
+(The module is named with the trade's word.  Imports are absolute, so
+``import collections`` anywhere still means the standard library; only
+putting the ``xlar/`` folder itself on ``sys.path`` could hide it, which
+``python -m xlar.cli`` and the installed ``xlar`` command never do.)
 """
 
 from __future__ import annotations
@@ -194,8 +195,18 @@ def _money_texts(cents, currencies, where=None) -> np.ndarray:
     return out
 
 
-def _money(cents: int, currency: str) -> str:
-    return str(_money_texts([cents], [currency])[0])
+def _frame(columns: Mapping[str, object]) -> pd.DataFrame:
+    """A result frame whose text columns stay ``object``, as :mod:`xlar.model` keeps them.
+
+    (Converting 50,000 why sentences into pandas' Arrow strings would cost
+    more than ranking the accounts.)
+    """
+    def column(v):
+        if isinstance(v, list) or (isinstance(v, np.ndarray) and v.dtype == object):
+            return pd.Series(v, dtype=object)
+        return v
+
+    return pd.DataFrame({c: column(v) for c, v in columns.items()})
 
 
 def _require(frame: pd.DataFrame, columns: Sequence[str], what: str) -> None:
@@ -206,7 +217,9 @@ def _require(frame: pd.DataFrame, columns: Sequence[str], what: str) -> None:
 
 
 def _or_empty(frame: pd.DataFrame | None, columns: Sequence[str]) -> pd.DataFrame:
-    if frame is None:
+    """*frame*, or an empty one with *columns* when there are no records at all
+    (None, or a bare ``pd.DataFrame()`` from a store with nothing in it yet)."""
+    if frame is None or (len(frame) == 0 and any(c not in frame.columns for c in columns)):
         return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
     return frame
 
@@ -354,8 +367,10 @@ def promise_status(promises: pd.DataFrame, payments: pd.DataFrame, as_of) -> pd.
     names a document, only payments naming that document count.  A
     customer's payments go to that customer's promises oldest promised date
     first, earliest payment first, so one payment is never counted for two
-    promises (a large payment may be split across them).  Cancelled
-    promises take nothing.
+    promises (a large payment may be split across them); the promises that
+    name a document take their document's payments before the others take
+    what is left.  Cancelled promises take nothing; payments of zero or
+    less (reversals) keep nothing.
 
     Statuses: ``cancelled``; ``kept`` (paid in full by *as_of*: ``kept_on``
     is the day the total was reached, ``kept_late`` True when after the
@@ -370,6 +385,7 @@ def promise_status(promises: pd.DataFrame, payments: pd.DataFrame, as_of) -> pd.
     amount: it must be corrected (or cancelled) in the store.
     """
     as_of = _as_day(as_of)
+    promises = _or_empty(promises, PROMISE_COLUMNS)
     _require(promises, PROMISE_COLUMNS, "promises")
     out = promises.reset_index(drop=True).copy()
     n = len(out)
@@ -400,8 +416,10 @@ def promise_status(promises: pd.DataFrame, payments: pd.DataFrame, as_of) -> pd.
         key = (customer[rows[0]], currency[rows[0]])
         if key not in pays:
             continue
-        # Oldest promised date first; then the one made first; then as recorded.
-        rows = rows[np.lexsort((rows, made[rows], due[rows]))]
+        # Promises naming a document first take the payments naming it (a
+        # remittance for INV-7 keeps the promise about INV-7); then the
+        # others, oldest promised date first, made first, as recorded.
+        rows = rows[np.lexsort((rows, made[rows], due[rows], document[rows] == ""))]
         paid[rows], kept_day[rows] = _allocate(amount[rows], made[rows], document[rows],
                                                pays[key])
 
@@ -411,16 +429,17 @@ def promise_status(promises: pd.DataFrame, payments: pd.DataFrame, as_of) -> pd.
     status = np.select(
         [cancelled, kept, ~passed, paid > 0],
         ["cancelled", "kept", "pending", "partly kept"], "broken").astype(object)
-    overdue = np.where(np.isin(status, ["broken", "partly kept"]), today - due, 0)
+    late = np.isin(status, ["broken", "partly kept"])  # these always have a date
+    overdue = np.where(late, today - np.where(late, due, today), 0)
     out["cancelled"] = cancelled
-    out["status"] = status
+    out["status"] = pd.Series(status, dtype=object)
     out["paid_cents"] = paid
     out["kept_on"] = pd.Series(np.where(kept, kept_day, _NO_DAY).astype("datetime64[D]"))\
         .astype(DATE_DTYPE)
     out["kept_late"] = kept & (kept_day > due)
     out["days_overdue"] = overdue.astype(np.int64)
-    out["reason"] = _promise_reasons(status, amount, paid, currency, due, kept_day, document,
-                                     today, _day_text(as_of))
+    out["reason"] = pd.Series(_promise_reasons(status, amount, paid, currency, due, kept_day,
+                                               document, today, _day_text(as_of)), dtype=object)
     return out
 
 
@@ -432,7 +451,7 @@ def _promise_reasons(status, amount, paid, currency, due, kept_day, document, to
     due_text, kept_text = _iso(due), _iso(kept_day)
     reasons = []
     for i, s in enumerate(status):
-        head = f"Promised {promised[i]} for {due_text[i]}"
+        head = f"Promised {promised[i]} for {due_text[i] or 'no date'}"
         if document[i]:
             head += f" (document {document[i]})"
         if s == "cancelled":
@@ -558,6 +577,7 @@ def plan_status(plans: pd.DataFrame, payments: pd.DataFrame, as_of) -> pd.DataFr
     ValueError naming the plan when one cannot be scheduled.
     """
     as_of = _as_day(as_of)
+    plans = _or_empty(plans, [*PLAN_COLUMNS, "created_on"])
     _require(plans, PLAN_COLUMNS, "payment plans")
     if "created_on" in plans.columns:
         created = _dates(plans["created_on"])
@@ -584,6 +604,8 @@ def plan_status(plans: pd.DataFrame, payments: pd.DataFrame, as_of) -> pd.DataFr
     cols = ["record_id", "customer_id", "currency", "number", "of", "due_date",
             "amount_cents", "made"]
     out = pd.DataFrame(rows, columns=cols)
+    for c in ("record_id", "customer_id", "currency"):
+        out[c] = out[c].astype(object)
     out["due_date"] = _dates(out["due_date"])
     for c in ("number", "of", "amount_cents", "made"):
         out[c] = out[c].astype(np.int64)
@@ -607,9 +629,10 @@ def plan_status(plans: pd.DataFrame, payments: pd.DataFrame, as_of) -> pd.DataFr
     overdue = np.where((paid < amount) & (due < today), today - due, 0).astype(np.int64)
     out["paid_cents"] = paid
     out["paid_on"] = pd.Series(done.astype("datetime64[D]")).astype(DATE_DTYPE)
-    out["status"] = status
+    out["status"] = pd.Series(status, dtype=object)
     out["days_overdue"] = overdue
-    out["reason"] = _installment_reasons(out, status, paid, done, due, today)
+    out["reason"] = pd.Series(_installment_reasons(out, status, paid, done, due, today),
+                              dtype=object)
     return out[["record_id", "customer_id", "currency", "number", "due_date", "amount_cents",
                 "paid_cents", "paid_on", "status", "days_overdue", "reason"]]
 
@@ -764,36 +787,39 @@ def hold_candidates(by_customer: pd.DataFrame, customers: pd.DataFrame,
     picked = np.flatnonzero(action != "")
     row = lead[picked]
 
-    clauses = _hold_clauses(a, over, old, max_days)
-    bal = _money_texts(a.balance[row], a.currency[row])
-    lim = _money_texts(a.limit[row], a.limit_currency[row])
+    clauses = _hold_clauses(a, over, old, max_days, action == "place")
+    needed = action[picked] != "place"
+    bal = _money_texts(a.balance[row], a.currency[row], needed).tolist()
+    lim = _money_texts(a.limit[row], a.limit_currency[row], needed).tolist()
+    currency, limit_currency = a.currency[row].tolist(), a.limit_currency[row].tolist()
+    comparable, oldest = a.comparable[row].tolist(), a.oldest[row].tolist()
     reasons, rules = [], []
-    for k, (c, r) in enumerate(zip(picked, row, strict=True)):
-        if action[c] == "place":
+    for k, (c, act) in enumerate(zip(picked.tolist(), action[picked].tolist(), strict=True)):
+        if act == "place":
             mine = clauses[c]
             reasons.append("; ".join(t for t, _ in mine) + ".")
             rules.append(", ".join(dict.fromkeys(rule for _, rule in mine)))
-        elif action[c] == "check":
+        elif act == "check":
             reasons.append(
                 f"Cannot compare the balance of {bal[k]} with the credit limit of {lim[k]}: they "
-                f"are in different currencies ({a.currency[r]}, {a.limit_currency[r]}); check "
+                f"are in different currencies ({currency[k]}, {limit_currency[k]}); check "
                 "the exposure by hand.")
             rules.append("currency_mismatch")
         else:
             parts = []
             if policy.over_limit:
                 parts.append(f"balance {bal[k]} is back under the credit limit of {lim[k]}"
-                             if a.comparable[r] else "no credit limit is exceeded")
+                             if comparable[k] else "no credit limit is exceeded")
             if max_days is not None:
                 parts.append(f"nothing is more than {max_days} days past due (oldest item "
-                             f"{a.oldest[r]} days)")
+                             f"{oldest[k]} days)")
             reasons.append("Release: " + " and ".join(parts or ["no hold rule applies"]) + ".")
             rules.append("release")
 
     # On hold with nothing open at all: nothing can break a rule any more.
     gone = sorted(set(map(str, on_hold)) - set(a.ids))
     n = len(gone)
-    out = pd.DataFrame({
+    out = _frame({
         "customer_id": [*a.ids[picked], *gone],
         "action": [*action[picked], *["release"] * n],
         "rule": [*rules, *["release"] * n],
@@ -806,26 +832,33 @@ def hold_candidates(by_customer: pd.DataFrame, customers: pd.DataFrame,
         "oldest_days": np.r_[a.oldest[row], np.zeros(n, np.int64)].astype(np.int64),
         "on_hold": np.r_[held[picked], np.ones(n, bool)].astype(bool),
     })
-    out["hold_reason"] = [str(on_hold.get(c, "")) for c in out["customer_id"]]
-    order = np.lexsort((out["customer_id"].to_numpy(dtype=object).astype(str),
-                        out["action"].map({"place": 0, "check": 1, "release": 2}).to_numpy()))
+    out["hold_reason"] = pd.Series([str(on_hold.get(c, "")) for c in [*a.ids[picked], *gone]],
+                                   dtype=object)
+    step = np.select([out["action"] == "place", out["action"] == "check"], [0, 1], 2)
+    # Customers of ``a.ids`` come sorted; the ones with nothing open follow, sorted too.
+    order = np.lexsort((np.arange(len(out)), step))
     return out.iloc[order].reset_index(drop=True)
 
 
-def _hold_clauses(a: _Accounts, over: np.ndarray, old: np.ndarray, max_days: int | None
-                  ) -> dict[int, list[tuple[str, str]]]:
-    """customer code -> [(clause, rule)] for every rule broken, in any of its currencies."""
-    rows = np.flatnonzero(over | old)
+def _hold_clauses(a: _Accounts, over: np.ndarray, old: np.ndarray, max_days: int | None,
+                  wanted: np.ndarray) -> dict[int, list[tuple[str, str]]]:
+    """customer code -> [(clause, rule)] for every rule broken, in any of its currencies.
+
+    Only for the customers *wanted* (by code).
+    """
+    rows = np.flatnonzero((over | old) & wanted[a.code])
     rows = rows[np.lexsort((a.currency[rows].astype(str), a.code[rows]))]
-    bal = _money_texts(a.balance[rows], a.currency[rows])
-    lim = _money_texts(a.limit[rows], a.limit_currency[rows])
+    bal = _money_texts(a.balance[rows], a.currency[rows], over[rows]).tolist()
+    lim = _money_texts(a.limit[rows], a.limit_currency[rows], over[rows]).tolist()
     out: dict[int, list[tuple[str, str]]] = {}
-    for k, r in enumerate(rows):
-        mine = out.setdefault(int(a.code[r]), [])
-        if over[r]:
+    for k, (c, o, d, days) in enumerate(zip(a.code[rows].tolist(), over[rows].tolist(),
+                                            old[rows].tolist(), a.oldest[rows].tolist(),
+                                            strict=True)):
+        mine = out.setdefault(c, [])
+        if o:
             mine.append((f"Balance {bal[k]} is over the credit limit of {lim[k]}", "over_limit"))
-        if old[r]:
-            clause = f"ldest item {a.oldest[r]} days past due (rule: more than {max_days})"
+        if d:
+            clause = f"ldest item {days} days past due (rule: more than {max_days})"
             mine.append((("o" if mine else "O") + clause, "days_past_due"))
     return out
 
@@ -872,7 +905,7 @@ def _promise_facts(ids: pd.Index, promises: pd.DataFrame | None, today: int):
     last_made = np.full(size, _NO_DAY, dtype=np.int64)
     np.maximum.at(last_made, code[live], made[live])
     broken = live & np.isin(status, ["broken", "partly kept"]) & \
-        (promised >= last_made[np.maximum(code, 0)])
+        (promised >= _take(last_made, code, _NO_DAY))
     pending = live & (status == "pending")
     b = _first_per(np.where(broken, code, -1), size, _desc(promised))
     d = _first_per(np.where(pending & (promised <= today), code, -1), size, promised)
@@ -944,7 +977,8 @@ def worklist(by_customer: pd.DataFrame, customers: pd.DataFrame, notes: pd.DataF
     *promises* the output of :func:`promise_status`; *on_hold* customer ->
     hold reason.  *old_item_days* and *dispute_days* are the limits of
     tiers 4 and 5; *currency_order* fixes the order of currencies inside a
-    tier.  Any of notes, promises, disputes, exceptions may be None.
+    tier (currencies it does not name follow, by code).  Any of notes,
+    promises, disputes, exceptions may be None.
     Records of customers that are not in *by_customer* are ignored.
 
     Every customer of *by_customer* is one row (columns
@@ -1007,7 +1041,7 @@ def worklist(by_customer: pd.DataFrame, customers: pd.DataFrame, notes: pd.DataF
     order = np.lexsort((np.arange(size), -oldest, -past, codes, group, tier, is_out))
     ranked = int((~is_out).sum())
     held = np.asarray(a.ids.isin(set(on_hold)))
-    return pd.DataFrame({
+    return _frame({
         "rank": pd.arrays.IntegerArray(np.where(np.arange(size) < ranked,
                                                 np.arange(1, size + 1), 0),
                                        np.arange(size) >= ranked),
@@ -1027,7 +1061,7 @@ def worklist(by_customer: pd.DataFrame, customers: pd.DataFrame, notes: pd.DataF
         "open_disputes": f.open_disputes[order],
         "on_hold": held[order],
         "excluded_reason": excluded[order],
-    }, columns=WORKLIST_COLUMNS)
+    })
 
 
 def _as_dates(days: np.ndarray) -> np.ndarray:

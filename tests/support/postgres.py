@@ -25,7 +25,7 @@ TMP is removed.  ``stop()`` runs at the end of the fixture, when the start fails
 half-way, and from ``atexit`` if the owner forgets.
 
 A start that fails raises :class:`PostgresError` naming the log file (whose tail is
-quoted); TMP is then kept so the log can be read.
+quoted); the log is then kept so it can be read (the data dir is removed).
 
 Binaries: ``initdb``/``pg_ctl``/``postgres`` from ``$XLAR_PG_BIN``, PATH, or the newest
 ``/usr/lib/postgresql/*/bin`` (Debian's layout).  Measured here (2 cores, PostgreSQL
@@ -225,7 +225,9 @@ class PostgresServer:
             if not ok:
                 self._kill_postmaster()
             self._running = False
-        if not keep_files:
+        if keep_files:  # keep the log to read, not the data
+            shutil.rmtree(self.data_dir, ignore_errors=True)
+        else:
             shutil.rmtree(self.root, ignore_errors=True)
             self.root = None
 

@@ -27,8 +27,15 @@ import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from xlar.store import schema as s
-from xlar.store.db import (StoreError, connect, current_revision, display_url, head_revision,
-                           resolve_url, upgrade)
+from xlar.store.db import (
+    StoreError,
+    connect,
+    current_revision,
+    display_url,
+    head_revision,
+    resolve_url,
+    upgrade,
+)
 
 __all__ = ["Store", "Written", "open_store", "stable_key", "utc_now"]
 
@@ -251,15 +258,23 @@ class Store:
             return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
 
     def latest(self, kind: str, customer_id: str | None = None) -> pd.DataFrame:
-        """The latest version of every record of *kind* (optionally one customer's)."""
+        """The latest version of every record of *kind* (optionally one customer's).
+
+        ``created_on`` is the date of the record's *first* version (when a
+        promise was made, a plan agreed), ``created_at`` that of the latest.
+        """
         table = s.VERSIONED[kind]
-        newest = sa.select(table.c.record_id, sa.func.max(table.c.version).label("v")) \
+        newest = sa.select(table.c.record_id, sa.func.max(table.c.version).label("v"),
+                           sa.func.min(table.c.created_at).label("first_at")) \
             .group_by(table.c.record_id).subquery()
-        q = sa.select(table).join(newest, sa.and_(table.c.record_id == newest.c.record_id,
-                                                  table.c.version == newest.c.v))
+        q = sa.select(table, newest.c.first_at).join(
+            newest, sa.and_(table.c.record_id == newest.c.record_id,
+                            table.c.version == newest.c.v))
         if customer_id is not None:
             q = q.where(table.c.customer_id == customer_id)
-        return self._frame(q.order_by(table.c.customer_id, table.c.id))
+        frame = self._frame(q.order_by(table.c.customer_id, table.c.id))
+        frame["created_on"] = pd.to_datetime(frame.pop("first_at")).dt.date
+        return frame
 
     def history(self, kind: str, record_id: str) -> pd.DataFrame:
         table = s.VERSIONED[kind]

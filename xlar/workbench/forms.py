@@ -65,7 +65,12 @@ def editable_fields(kind: str) -> list[str]:
 
 
 def _plain(v):
-    return v.value if isinstance(v, UserCell) else v
+    """A cell's value, with pandas' missing markers (NaT, NaN) as None."""
+    v = v.value if isinstance(v, UserCell) else v
+    try:
+        return None if pd.isna(v) else v
+    except (TypeError, ValueError):  # list-like values: not a missing marker
+        return v
 
 
 def _text(v) -> str:
