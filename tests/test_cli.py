@@ -1,5 +1,6 @@
 """The command line as a user meets it: real `xlar` processes, plain errors, exit codes."""
 
+import os
 import subprocess
 import sys
 
@@ -7,7 +8,9 @@ import pytest
 
 
 def xlar(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "xlar.cli", *map(str, args)], cwd=cwd,
+    # A wide terminal, so tables are not folded mid-sentence.
+    env = {**os.environ, "COLUMNS": "220"}
+    return subprocess.run([sys.executable, "-m", "xlar", *map(str, args)], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=300)
 
 

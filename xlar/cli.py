@@ -15,6 +15,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from typer.exceptions import TyperException
 from rich.table import Table
 
 from xlar import __version__
@@ -65,8 +66,8 @@ def friendly(fn):
     def wrapper(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
-        except typer.Exit:
-            raise
+        except (typer.Exit, TyperException):
+            raise  # click shows its own usage errors (bad option values), exit code 2
         except KeyboardInterrupt:
             err.print("Stopped.")
             raise typer.Exit(130) from None
@@ -395,4 +396,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    # Run the app of the imported module: commands in other modules register there.
+    from xlar.cli import main as registered_main
+
+    registered_main()

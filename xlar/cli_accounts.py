@@ -227,6 +227,8 @@ def log_cmd(customer: Annotated[str | None, typer.Argument()] = None,
             limit: Annotated[int, typer.Option(help="Entries to show.")] = 30,
             db: DbOpt = None, workbook: WorkbookOpt = None):
     """Show the activity log (newest first)."""
+    import pandas as pd
+
     from xlar.money import format_money
 
     frame = _store(db, workbook, None).log(customer, limit)
@@ -234,7 +236,7 @@ def log_cmd(customer: Annotated[str | None, typer.Argument()] = None,
     for c in ("When (UTC)", "Who", "Action", "Customer", "Document", "Amount"):
         t.add_column(c, overflow="fold")
     for r in frame.itertuples():
-        amount = format_money(int(r.amount_cents), r.currency) if r.amount_cents is not None \
-            and r.currency else ""
+        amount = format_money(int(r.amount_cents), r.currency) \
+            if pd.notna(r.amount_cents) and isinstance(r.currency, str) and r.currency else ""
         t.add_row(str(r.at), r.who, r.action, r.customer_id, r.document, amount)
     console.print(t)
