@@ -64,3 +64,32 @@ def test_worklist_from_a_workbench(tmp_path, fixtures):
     assert "Contoso Ltd" in text and "Worklist" in text
     first = [line for line in r.stdout.splitlines() if "│ 1 " in line]
     assert first and "Contoso" in first[0]
+
+
+def test_hold_check_proposes_and_records_holds_by_rule(tmp_path):
+    wb = tmp_path / "AR Workbench.xlsx"
+    src = tmp_path / "export.csv"
+    src.write_text("Customer ID,Customer Name,Invoice,Due Date,Open Balance\n"
+                   "OLD,Old Co,I-1,2026-06-01,100.00\n"      # 152 days past due at Oct 31
+                   "NEW,New Co,I-2,2026-10-20,100.00\n")     # 11 days
+    assert xlar("refresh", wb, "--source", src, "--as-of", "2026-10-31").returncode == 0
+    r = xlar("hold", "check", wb, "--apply")
+    assert r.returncode == 0, r.stderr
+    text = out(r)
+    assert "│ OLD │ place │ Oldest item 152 days past due (rule: more than 90). │" in text
+    assert "NEW" not in text
+    log = out(xlar("log", "OLD", "--workbook", wb))
+    assert "credit_hold_placed" in log
+    again = out(xlar("hold", "check", wb))
+    assert "No credit hold to place or release" in again
+
+
+def test_contacts(tmp_path):
+    db = f"sqlite:///{tmp_path / 's.sqlite'}"
+    assert "Contact recorded" in out(xlar("contacts", "add", "C1", "Ann Lee", "--role", "AP",
+                                          "--email", "ap@c1.example", "--language", "es",
+                                          "--db", db))
+    listed = out(xlar("contacts", "list", "C1", "--db", db))
+    assert "Ann Lee" in listed and "ap@c1.example" in listed and " es " in listed
+    bad = xlar("contacts", "add", "C1", "X", "--language", "fr", "--db", db)
+    assert bad.returncode == 2 and "en or es" in bad.stderr

@@ -11,6 +11,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Annotated
 
+import pandas as pd
 import typer
 from rich.table import Table
 
@@ -201,6 +202,109 @@ def hold_release(customer: str, reason: Annotated[str, typer.Option(help="Why.")
     _hold("released", customer, reason, db, workbook, user)
 
 
+@hold_app.command("check")
+@friendly
+def hold_check(workbook: Path,
+               max_days: Annotated[int, typer.Option(
+                   help="Hold when the oldest item is more days past due than this.")] = 90,
+               apply: Annotated[bool, typer.Option(
+                   "--apply", help="Place and release the holds proposed.")] = False,
+               db: DbOpt = None, user: UserOpt = None):
+    """Propose credit holds from the rules (over the credit limit; too old past due),
+    on the aging as the workbench was last refreshed."""
+    from xlar.collections import HoldPolicy, hold_candidates
+    from xlar.workbench.refresh import read_previous
+
+    store = _store(db, workbook, user)
+    from xlar.workbench.port import XlsxPort
+
+    port = XlsxPort(workbook)
+    prev = read_previous(port)
+    by_customer = _aging_by_customer(port)
+    customers = _customers_frame(prev.customers)
+    proposals = hold_candidates(by_customer, customers, store.on_hold(),
+                                HoldPolicy(max_days_past_due=max_days))
+    if proposals.empty:
+        console.print("No credit hold to place or release.")
+        return
+    t = Table(title="Credit holds proposed")
+    for c in ("Customer", "Action", "Why"):
+        t.add_column(c, overflow="fold")
+    for r in proposals.itertuples():
+        t.add_row(r.customer_id, r.action, r.reason)
+    console.print(t)
+    if apply:
+        n = len(store.holds())
+        for i, r in enumerate(proposals.itertuples()):
+            if r.action in ("place", "release"):
+                event = "placed" if r.action == "place" else "released"
+                store.hold(r.customer_id, event, r.reason, key=f"hold:{r.customer_id}:{event}:"
+                           f"{n + i}", rule=r.rule)
+        console.print("Holds applied and recorded in the activity log ('check' rows need a "
+                      "person: the limit is in another currency).")
+
+
+def _aging_by_customer(port):
+    """The Aging by Customer table back in engine units (cents) for the rules."""
+    from xlar.money import minor_digits
+
+    f = port.table_frame("AgingByCustomer")
+    units = f["Currency"].map(lambda c: 10 ** minor_digits(c))
+    out = pd.DataFrame({
+        "customer_id": f["Customer ID"].astype(str), "currency": f["Currency"],
+        "balance_cents": (f["Balance"] * units).round().astype("int64"),
+        "past_due_cents": (f["Past Due"] * units).round().astype("int64"),
+        "oldest_days": f["Oldest (days)"].fillna(0).astype("int64"),
+    })
+    return out
+
+
+def _customers_frame(prev_customers):
+    from xlar.money import minor_digits
+
+    f = prev_customers
+    units = f["Currency"].map(lambda c: 10 ** minor_digits(c))
+    return pd.DataFrame({"customer_id": f["Customer ID"].astype(str),
+                         "credit_limit_cents": (f["Credit Limit"].fillna(0) * units).round()
+                         .astype("int64"), "currency": f["Currency"]})
+
+
+contacts_app = typer.Typer(help="Customer contacts.", no_args_is_help=True)
+app.add_typer(contacts_app, name="contacts")
+
+
+@contacts_app.command("add")
+@friendly
+def contacts_add(customer: str, name: str,
+                 role: Annotated[str, typer.Option(help="e.g. AP clerk.")] = "",
+                 email: Annotated[str, typer.Option(help="E-mail.")] = "",
+                 phone: Annotated[str, typer.Option(help="Phone.")] = "",
+                 language: Annotated[str, typer.Option(help="en or es.")] = "en",
+                 db: DbOpt = None, workbook: WorkbookOpt = None, user: UserOpt = None):
+    """Add a contact person to a customer."""
+    if language not in ("en", "es"):
+        raise typer.BadParameter("language must be en or es")
+    store = _store(db, workbook, user)
+    values = dict(customer_id=customer, name=name, role=role, email=email, phone=phone,
+                  language=language)
+    _said(store.save_version("contact", values,
+                             key=f"contact:new:{_key(*sorted(values.items()))}"), "Contact")
+
+
+@contacts_app.command("list")
+@friendly
+def contacts_list(customer: Annotated[str | None, typer.Argument()] = None,
+                  db: DbOpt = None, workbook: WorkbookOpt = None):
+    """List contacts (of one customer, or all)."""
+    frame = _store(db, workbook, None).latest("contact", customer)
+    t = Table(title=f"Contacts ({len(frame)})")
+    for c in ("Customer", "Name", "Role", "E-mail", "Phone", "Lang"):
+        t.add_column(c, overflow="fold")
+    for r in frame.itertuples():
+        t.add_row(r.customer_id, r.name, r.role, r.email, r.phone, r.language)
+    console.print(t)
+
+
 @app.command("worklist")
 @friendly
 def worklist_cmd(workbook: Path, top: Annotated[int, typer.Option(help="Rows to show.")] = 25):
@@ -227,8 +331,6 @@ def log_cmd(customer: Annotated[str | None, typer.Argument()] = None,
             limit: Annotated[int, typer.Option(help="Entries to show.")] = 30,
             db: DbOpt = None, workbook: WorkbookOpt = None):
     """Show the activity log (newest first)."""
-    import pandas as pd
-
     from xlar.money import format_money
 
     frame = _store(db, workbook, None).log(customer, limit)
