@@ -9,7 +9,6 @@ from pathlib import Path
 from xlar.aging import age_open_items, aging_totals, open_items_at
 from xlar.imports import read_open_items
 
-
 MAPPING = Path(__file__).resolve().parents[1] / "workbooks" / "mappings" / "ibm_watson_ar.toml"
 AS_OF = dt.date(2013, 12, 31)
 

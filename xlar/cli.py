@@ -15,8 +15,8 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from typer.exceptions import TyperException
 from rich.table import Table
+from typer.exceptions import TyperException
 
 from xlar import __version__
 
@@ -38,18 +38,18 @@ _USER_ERRORS: tuple[type[BaseException], ...] = ()
 def user_error_types() -> tuple[type[BaseException], ...]:
     global _USER_ERRORS
     if not _USER_ERRORS:
-        from xlar.aging import AgingError
-        from xlar.imports.files import ReadError
-        from xlar.imports.mapping import MappingError
-        from xlar.model import SchemaError
-        from xlar.settings import SettingsError
-        from xlar.terms import TermsError
-        from xlar.workbench.refresh import RefreshError
         from xlar.actions import UnknownAction
+        from xlar.aging import AgingError
         from xlar.dunning import PolicyError
         from xlar.formulas import FormulaError
+        from xlar.imports.files import ReadError
+        from xlar.imports.mapping import MappingError
         from xlar.metrics import MetricError
+        from xlar.model import SchemaError
+        from xlar.settings import SettingsError
         from xlar.store.db import StoreError
+        from xlar.terms import TermsError
+        from xlar.workbench.refresh import RefreshError
         from xlar.workbench.xlsx import WorkbookLocked
 
         _USER_ERRORS = (StoreError, UnknownAction, PolicyError, FormulaError, MetricError, ReadError,

@@ -47,7 +47,6 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import operator
-import re
 from collections.abc import Mapping, Sequence
 from functools import cache
 from typing import NamedTuple
@@ -56,7 +55,7 @@ import numpy as np
 import pandas as pd
 
 from xlar.dates import DATE_DTYPE
-from xlar.money import format_money
+from xlar.money import format_moneys
 
 __all__ = [
     "PROMISE_STATUSES",
@@ -150,51 +149,6 @@ def _day_text(day: pd.Timestamp) -> str:
 
 
 @cache
-def _money_layout(currency: str) -> tuple[str, str, int] | None:
-    """(prefix, suffix, decimals) of :func:`format_money` for *currency*, or None.
-
-    Learnt once per currency from babel itself, so the fast path below
-    writes exactly what ``format_money`` writes.
-    """
-    text = format_money(0, currency)
-    m = re.fullmatch(r"([^\d-]*)0(?:\.(0+))?([^\d]*)", text)
-    if m is None or format_money(-123456789, currency) != "-" + format_money(123456789, currency):
-        return None
-    return m.group(1), m.group(3), len(m.group(2) or "")
-
-
-def _money_texts(cents, currencies, where=None) -> np.ndarray:
-    """Amounts written as :func:`format_money` writes them, for whole columns at a time.
-
-    babel takes tens of microseconds per amount; a worklist of 50,000
-    accounts needs several amounts each, so the layout of each currency is
-    learnt once and the digits are written by integer arithmetic (exact: no
-    float on the way).  With *where*, only those rows are written ('' elsewhere).
-    """
-    cents = np.asarray(cents, dtype=np.int64)
-    cur = np.broadcast_to(np.asarray(currencies, dtype=object), cents.shape)
-    out = np.full(len(cents), "", dtype=object)
-    wanted = np.ones(len(cents), dtype=bool) if where is None else np.asarray(where, dtype=bool)
-    for code in pd.unique(cur[wanted]):
-        at = np.flatnonzero(wanted & (cur == code))
-        layout = _money_layout(str(code)) if isinstance(code, str) and code else None
-        if layout is None:
-            out[at] = [format_money(c, str(code)) if code else f"{c}" for c in cents[at].tolist()]
-            continue
-        prefix, suffix, digits = layout
-        whole, frac = np.divmod(np.abs(cents[at]), 10 ** digits)
-        plus, minus = f"{prefix}{{:,}}", f"-{prefix}{{:,}}"
-        if digits:
-            plus += f".{{:0{digits}d}}{suffix}"
-            minus += f".{{:0{digits}d}}{suffix}"
-        else:
-            plus, minus = plus + suffix, minus + suffix
-            frac = np.zeros_like(whole)
-        out[at] = [(minus if n else plus).format(w, f) for n, w, f in
-                   zip((cents[at] < 0).tolist(), whole.tolist(), frac.tolist(), strict=True)]
-    return out
-
-
 def _frame(columns: Mapping[str, object]) -> pd.DataFrame:
     """A result frame whose text columns stay ``object``, as :mod:`xlar.model` keeps them.
 
@@ -445,9 +399,9 @@ def promise_status(promises: pd.DataFrame, payments: pd.DataFrame, as_of) -> pd.
 
 def _promise_reasons(status, amount, paid, currency, due, kept_day, document, today,
                      as_of_text) -> list[str]:
-    promised = _money_texts(amount, currency)
-    got = _money_texts(paid, currency)
-    missing = _money_texts(amount - paid, currency)
+    promised = format_moneys(amount, currency)
+    got = format_moneys(paid, currency)
+    missing = format_moneys(amount - paid, currency)
     due_text, kept_text = _iso(due), _iso(kept_day)
     reasons = []
     for i, s in enumerate(status):
@@ -640,8 +594,8 @@ def plan_status(plans: pd.DataFrame, payments: pd.DataFrame, as_of) -> pd.DataFr
 def _installment_reasons(out, status, paid, done, due, today) -> list[str]:
     currency = out["currency"].to_numpy()
     amount = out["amount_cents"].to_numpy()
-    owed, got = _money_texts(amount, currency), _money_texts(paid, currency)
-    missing = _money_texts(amount - paid, currency)
+    owed, got = format_moneys(amount, currency), format_moneys(paid, currency)
+    missing = format_moneys(amount - paid, currency)
     due_text, done_text = _iso(due), _iso(done)
     reasons = []
     for i, s in enumerate(status):
@@ -789,8 +743,8 @@ def hold_candidates(by_customer: pd.DataFrame, customers: pd.DataFrame,
 
     clauses = _hold_clauses(a, over, old, max_days, action == "place")
     needed = action[picked] != "place"
-    bal = _money_texts(a.balance[row], a.currency[row], needed).tolist()
-    lim = _money_texts(a.limit[row], a.limit_currency[row], needed).tolist()
+    bal = format_moneys(a.balance[row], a.currency[row], needed).tolist()
+    lim = format_moneys(a.limit[row], a.limit_currency[row], needed).tolist()
     currency, limit_currency = a.currency[row].tolist(), a.limit_currency[row].tolist()
     comparable, oldest = a.comparable[row].tolist(), a.oldest[row].tolist()
     reasons, rules = [], []
@@ -848,8 +802,8 @@ def _hold_clauses(a: _Accounts, over: np.ndarray, old: np.ndarray, max_days: int
     """
     rows = np.flatnonzero((over | old) & wanted[a.code])
     rows = rows[np.lexsort((a.currency[rows].astype(str), a.code[rows]))]
-    bal = _money_texts(a.balance[rows], a.currency[rows], over[rows]).tolist()
-    lim = _money_texts(a.limit[rows], a.limit_currency[rows], over[rows]).tolist()
+    bal = format_moneys(a.balance[rows], a.currency[rows], over[rows]).tolist()
+    lim = format_moneys(a.limit[rows], a.limit_currency[rows], over[rows]).tolist()
     out: dict[int, list[tuple[str, str]]] = {}
     for k, (c, o, d, days) in enumerate(zip(a.code[rows].tolist(), over[rows].tolist(),
                                             old[rows].tolist(), a.oldest[rows].tolist(),
@@ -1026,7 +980,7 @@ def worklist(by_customer: pd.DataFrame, customers: pd.DataFrame, notes: pd.DataF
     others = others[others != lead[a.code[others]]]
     if len(others):
         others = others[np.lexsort((a.currency[others].astype(str), a.code[others]))]
-        for c, t in zip(a.code[others], _money_texts(a.past_due[others], a.currency[others]),
+        for c, t in zip(a.code[others], format_moneys(a.past_due[others], a.currency[others]),
                         strict=True):
             also.setdefault(int(c), []).append(t)
     why = _why_sentences(a, lead, f, tier, also, today, old_item_days)
@@ -1075,7 +1029,7 @@ def _excluded_reasons(a, lead, f, anything, excepted, waiting, last_note, next_d
     rows = np.flatnonzero(~anything | excepted | waiting)
     if not len(rows):
         return out
-    balance = _money_texts(a.balance[lead[rows]], a.currency[lead[rows]], ~anything[rows])
+    balance = format_moneys(a.balance[lead[rows]], a.currency[lead[rows]], ~anything[rows])
     until = _iso(_column(f.exceptions, "until", f.exception[rows], _NO_DAY))
     reason = _column(f.exceptions, "reason", f.exception[rows], "")
     by = _column(f.exceptions, "approved_by", f.exception[rows], "")
@@ -1100,7 +1054,7 @@ def _why_sentences(a: _Accounts, lead: np.ndarray, f: _Facts, tier: np.ndarray,
     rows = np.flatnonzero(tier != _NOTHING)
     r = lead[rows]
     t = tier[rows]
-    past = _money_texts(a.past_due[r], a.currency[r])
+    past = format_moneys(a.past_due[r], a.currency[r])
 
     def promise(tier_no, at):
         at = np.where(t == tier_no, at, -1)
@@ -1108,18 +1062,18 @@ def _why_sentences(a: _Accounts, lead: np.ndarray, f: _Facts, tier: np.ndarray,
         paid = _column(f.promises, "paid", at, 0)
         currency = _column(f.promises, "currency", at, "")
         day = _column(f.promises, "promised", at, _NO_DAY)
-        return (_money_texts(amount, currency, at >= 0),
-                _money_texts(amount - paid, currency, at >= 0),
-                _money_texts(paid, currency, at >= 0), paid, day, _iso(day))
+        return (format_moneys(amount, currency, at >= 0),
+                format_moneys(amount - paid, currency, at >= 0),
+                format_moneys(paid, currency, at >= 0), paid, day, _iso(day))
 
     b_amount, b_missing, _, _, _, b_date = promise(1, f.broken[rows])
     b_status = _column(f.promises, "status", np.where(t == 1, f.broken[rows], -1), "")
     d_amount, _, d_paid, d_paid_cents, d_day, d_date = promise(2, f.due[rows])
     over = t == 3
-    balance = _money_texts(a.balance[r], a.currency[r], over)
-    limit = _money_texts(a.limit[r], a.limit_currency[r], over)
+    balance = format_moneys(a.balance[r], a.currency[r], over)
+    limit = format_moneys(a.limit[r], a.limit_currency[r], over)
     at = np.where(t == 5, f.dispute[rows], -1)
-    dispute = _money_texts(_column(f.disputes, "amount", at, 0),
+    dispute = format_moneys(_column(f.disputes, "amount", at, 0),
                            _column(f.disputes, "currency", at, ""), at >= 0)
     opened = _column(f.disputes, "opened", at, _NO_DAY)
     opened_text = _iso(opened)

@@ -17,9 +17,9 @@ from __future__ import annotations
 import traceback
 from pathlib import Path
 
+from xlar.text import looks_like_formula
 from xlar.workbench.merge import TableRead, UserCell
 from xlar.workbench.plan import Formula, SheetPlan, TablePlan, column_letter
-from xlar.text import looks_like_formula
 
 __all__ = ["run", "XlwingsPort"]
 

@@ -383,13 +383,16 @@ class LibreOffice:
         resolver = local.ServiceManager.createInstanceWithContext(
             "com.sun.star.bridge.UnoUrlResolver", local)
         url = f"uno:socket,host=127.0.0.1,port={port};urp;StarOffice.ComponentContext"
-        no_connect = uno.getClass("com.sun.star.connection.NoConnectException")
+        # A bridge torn down mid-handshake (DisposedException) happens when another office
+        # briefly answers on the port or ours is still starting: try again, like no answer.
+        transient = (uno.getClass("com.sun.star.connection.NoConnectException"),
+                     uno.getClass("com.sun.star.lang.DisposedException"))
         deadline = time.monotonic() + self.start_timeout
         while True:
             try:
                 ctx = resolver.resolve(url)
                 break
-            except no_connect:
+            except transient:
                 pass
             code = self._proc.poll()
             if code is not None:

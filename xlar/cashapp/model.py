@@ -91,7 +91,7 @@ def _frame(records: list[dict], columns: dict[str, tuple[str, str]]) -> pd.DataF
         elif kind in ("cents", "int"):
             frame[name] = s.fillna(0).astype(np.int64)
         elif kind == "bool":
-            frame[name] = s.fillna(False).astype(bool)
+            frame[name] = s.astype(object).fillna(False).astype(bool)
         else:
             frame[name] = s.map(lambda v: "" if v is None or (isinstance(v, float) and v != v)
                                 else str(v)).astype(object)

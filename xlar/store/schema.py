@@ -22,7 +22,7 @@ import sqlalchemy as sa
 
 __all__ = ["metadata", "activity", "notes", "disputes", "promises", "payment_plans",
            "exceptions", "contacts", "credit_hold_events", "payments_received",
-           "aging_snapshots", "VERSIONED", "DISPUTE_REASONS", "DISPUTE_STATUSES"]
+           "aging_snapshots", "cash_receipts", "cash_applications", "VERSIONED", "DISPUTE_REASONS", "DISPUTE_STATUSES"]
 
 metadata = sa.MetaData(naming_convention={
     "ix": "ix_%(table_name)s_%(column_0_name)s",
@@ -184,6 +184,51 @@ aging_snapshots = sa.Table(
     sa.Column("buckets", sa.JSON, nullable=False),
 )
 sa.Index("ix_aging_snapshots_as_of", aging_snapshots.c.as_of)
+
+# Cash application (migration 0003): one row per payment posted from a bank file,
+# lockbox, check register or card sheet, and one per open item it was applied to.
+# Unique on payment_id / (payment_id, item_key): posting a file twice cannot apply twice.
+cash_receipts = sa.Table(
+    "cash_receipts", metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True,
+              autoincrement=True),
+    sa.Column("payment_id", sa.String(40), nullable=False),
+    sa.Column("customer_id", sa.String(60), nullable=False, server_default=""),
+    sa.Column("value_date", sa.Date, nullable=True),
+    sa.Column("amount_cents", sa.BigInteger, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("payer_name", sa.String(200), nullable=False, server_default=""),
+    sa.Column("payer_account", sa.String(60), nullable=False, server_default=""),
+    sa.Column("bank_reference", sa.String(120), nullable=False, server_default=""),
+    sa.Column("on_account_cents", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("status", sa.String(20), nullable=False),  # applied / on_account / unidentified
+    sa.Column("source", sa.String(300), nullable=False, server_default=""),
+    *_who_when(),
+    sa.UniqueConstraint("payment_id", name="uq_cash_receipts_payment_id"),
+)
+sa.Index("ix_cash_receipts_customer", cash_receipts.c.customer_id)
+
+cash_applications = sa.Table(
+    "cash_applications", metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True,
+              autoincrement=True),
+    sa.Column("payment_id", sa.String(40), nullable=False),
+    sa.Column("customer_id", sa.String(60), nullable=False),
+    sa.Column("document", sa.String(120), nullable=False),
+    sa.Column("item_key", sa.String(200), nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("open_before_cents", sa.BigInteger, nullable=False),
+    sa.Column("apply_cents", sa.BigInteger, nullable=False),
+    sa.Column("discount_cents", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("writeoff_cents", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("deduction_cents", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("deduction_reason", sa.String(40), nullable=False, server_default=""),
+    sa.Column("rule", sa.String(60), nullable=False, server_default=""),
+    *_who_when(),
+    sa.UniqueConstraint("payment_id", "item_key", name="uq_cash_applications_payment_item"),
+)
+sa.Index("ix_cash_applications_customer", cash_applications.c.customer_id)
+sa.Index("ix_cash_applications_item_key", cash_applications.c.item_key)
 
 #: Versioned record tables by kind.
 VERSIONED = {"note": notes, "dispute": disputes, "promise": promises,

@@ -1,0 +1,174 @@
+"""The matching engine: which invoice a payment goes to, and why."""
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from xlar.cashapp.matching import MatchSettings, match_payments
+from xlar.cashapp.model import payment_frame, remittance_frame
+from xlar.cashapp.simulate import score, simulate_receipts
+
+D = dt.date
+
+
+def items(rows):
+    """rows: (customer, document, open cents[, terms[, doc date[, type]]])"""
+    return pd.DataFrame({
+        "customer_id": [r[0] for r in rows], "customer_name": [f"{r[0]} Corp" for r in rows],
+        "document": [r[1] for r in rows], "open_cents": [r[2] for r in rows],
+        "terms": [r[3] if len(r) > 3 else "NET 30" for r in rows],
+        "doc_date": pd.to_datetime([r[4] if len(r) > 4 else "2026-10-01" for r in rows]),
+        "due_date": pd.to_datetime([r[4] if len(r) > 4 else "2026-10-31" for r in rows]),
+        "doc_type": [r[5] if len(r) > 5 else ("invoice" if r[2] > 0 else "credit_memo")
+                     for r in rows],
+        "currency": "USD", "item_key": [f"{r[0]}|{r[1]}" for r in rows],
+    })
+
+
+CUSTOMERS = pd.DataFrame({"customer_id": ["ACME", "BETA", "GAMMA"],
+                          "customer_name": ["Acme Industrial Supply LLC", "Beta Foods SA",
+                                            "Gamma Tools Inc"]})
+
+
+def pay(amount, text="", name="", account="", customer_ref="", day="2026-10-20", pid="P1"):
+    return {"payment_id": pid, "amount_cents": amount, "currency": "USD", "remittance": text,
+            "payer_name": name, "payer_account": account, "customer_reference": customer_ref,
+            "booking_date": day, "value_date": day, "bank_reference": f"B{pid}"}
+
+
+def run(payments, led, remits=(), accounts=None, posted=None, **kw):
+    return match_payments(payment_frame(payments), remittance_frame(list(remits)), led,
+                          CUSTOMERS, accounts or {}, posted, MatchSettings(**kw))
+
+
+def test_a_reference_to_the_newer_invoice_beats_an_equal_amount_on_the_older_one():
+    led = items([("ACME", "INV-1001", 50000, "NET 30", "2026-08-01"),
+                 ("ACME", "INV-1007", 50000, "NET 30", "2026-09-15")])
+    p = run([pay(50000, "Payment for invoice 1007", "ACME INDUSTRIAL SUPPLY")], led)
+    assert p["document"].tolist() == ["INV-1007"] and p["action"].tolist() == ["auto"]
+    assert p["rule"].iloc[0] == "reference" and "INV-1007" in p["evidence"].iloc[0]
+    # without the reference, two items of 500.00: review, never a guess
+    q = run([pay(50000, "thanks", "Acme Industrial Supply LLC")], led)
+    assert q["action"].tolist() == ["review"] and q["apply_cents"].sum() == 0
+    assert "2 open items of $500.00" in q["evidence"].iloc[0]
+
+
+def test_discount_earned_in_the_window_and_short_payment_out_of_it():
+    led = items([("BETA", "F-2026-045", 123456, "2/10 NET 30", "2026-10-01")])
+    in_window = run([pay(120987, "F-2026-045", day="2026-10-11")], led)
+    # 2 % of 1,234.56 = 24.69 earned when paid within 10 days
+    assert in_window[["apply_cents", "discount_cents", "deduction_cents"]].iloc[0].tolist() \
+        == [120987, 2469, 0]
+    late = run([pay(120987, "F-2026-045", day="2026-10-20")], led)
+    assert late[["apply_cents", "discount_cents", "deduction_cents"]].iloc[0].tolist() \
+        == [120987, 0, 2469]
+    assert "short payment" in late["evidence"].iloc[0]
+
+
+def test_short_payment_with_a_reason_becomes_a_deduction_with_that_reason():
+    led = items([("ACME", "INV-2001", 100000)])
+    p = run([pay(90000, "INV 2001 less damaged goods")], led)
+    r = p.iloc[0]
+    assert (r.apply_cents, r.deduction_cents, r.deduction_reason) == (90000, 10000, "damaged")
+
+
+def test_small_differences_are_written_off_only_when_small():
+    led = items([("ACME", "INV-3001", 100000)])
+    p = run([pay(99750, "INV 3001")], led)           # 2.50 short of 1,000.00: <= 1 %, <= 5.00
+    assert p[["apply_cents", "writeoff_cents", "deduction_cents"]].iloc[0].tolist() == \
+        [99750, 250, 0]
+    q = run([pay(99000, "INV 3001")], led)           # 10.00 short: a deduction
+    assert q[["apply_cents", "writeoff_cents", "deduction_cents"]].iloc[0].tolist() == \
+        [99000, 0, 1000]
+
+
+def test_overpayment_leaves_the_rest_on_account():
+    led = items([("GAMMA", "INV-4001", 10000)])
+    p = run([pay(12500, "INV 4001", "Gamma Tools")], led)
+    assert p[["apply_cents", "on_account_cents"]].iloc[0].tolist() == [10000, 2500]
+    assert "refund candidate" in p["evidence"].iloc[0]
+
+
+def test_a_typo_in_the_reference_counts_only_when_the_amount_agrees():
+    led = items([("ACME", "INV-104233", 77700), ("ACME", "INV-104323", 55500)])
+    # "104323" exists, so a payment naming it goes there ...
+    assert run([pay(55500, "INV 104323")], led)["document"].tolist() == ["INV-104323"]
+    # ... "102433" swaps two digits of 104233, whose amount agrees
+    p = run([pay(77700, "inv 102433")], led)
+    assert p["document"].tolist() == ["INV-104233"]
+    assert "one keystroke" in p["evidence"].iloc[0]
+    # a near miss whose amount fits nothing: not applied
+    assert run([pay(12300, "inv 102433")], led)["apply_cents"].sum() == 0
+    # "104333" is one digit from both documents: the amount decides, 555.00 -> INV-104323
+    assert run([pay(55500, "inv 104333")], led)["document"].tolist() == ["INV-104323"]
+
+
+def test_customer_by_learned_account_then_combination_of_items():
+    led = items([("BETA", "A-1", 10000), ("BETA", "A-2", 25000), ("BETA", "A-3", 40000)])
+    p = run([pay(35000, "", "", account="ES12 3456 7890")], led,
+            accounts={"ES1234567890": "BETA"})
+    assert sorted(p["document"]) == ["A-1", "A-2"] and set(p["action"]) == {"auto"}
+    assert p["rule"].iloc[0] == "customer+combination"
+    # two combinations make 50,000 (A-1+A-3 and ...?) -> if ambiguous, review
+    led2 = items([("BETA", "B-1", 10000), ("BETA", "B-2", 20000), ("BETA", "B-3", 30000)])
+    q = run([pay(30000, "", "", account="ES1234567890")], led2, accounts={"ES1234567890": "BETA"})
+    assert q["action"].tolist() == ["review"]      # B-3 alone, or B-1 + B-2
+
+
+def test_remittance_advice_with_credit_note_netting():
+    led = items([("ACME", "INV-5001", 100000), ("ACME", "CM-77", -20000)])
+    remits = [{"payment_id": "P1", "document": "5001", "amount_cents": 100000},
+              {"payment_id": "P1", "document": "CM 77", "amount_cents": -20000,
+               "doc_type": "credit_memo"}]
+    p = run([pay(80000, "see advice")], led, remits)
+    assert dict(zip(p["document"], p["apply_cents"], strict=True)) == {"INV-5001": 100000,
+                                                                       "CM-77": -20000}
+    assert p["rule"].iloc[0] == "remittance advice" and set(p["action"]) == {"auto"}
+
+
+def test_duplicates_unidentified_and_debits_are_not_applied():
+    led = items([("ACME", "INV-6001", 10000)])
+    posted = pd.DataFrame([{"payment_id": "P1", "payer_account": "", "amount_cents": 10000,
+                            "value_date": pd.Timestamp("2026-10-20"), "bank_reference": "BP1"}])
+    dup = run([pay(10000, "INV 6001")], led, posted=posted)
+    assert dup["action"].tolist() == ["duplicate"] and dup["apply_cents"].sum() == 0
+    unknown = run([pay(4321, "TRANSFER", "NOBODY KNOWN")], led)
+    assert unknown["action"].tolist() == ["unidentified"]
+    debit = run([pay(-5000, "FEE")], led)
+    assert debit["action"].tolist() == ["ignore"]
+
+
+def test_a_similar_name_is_not_enough_when_two_customers_look_alike():
+    custs = pd.DataFrame({"customer_id": ["L1", "L2"],
+                          "customer_name": ["Lopez Hermanos SA", "Lopez Hermanos SL"]})
+    led = items([("L1", "X-1", 10000), ("L2", "X-2", 10000)])
+    p = match_payments(payment_frame([pay(10000, "", "LOPEZ HERMANOS")]),
+                       remittance_frame([]), led, custs)
+    assert p["action"].tolist() != ["auto"]
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.integers(min_value=1, max_value=10_000))
+def test_never_more_applied_than_paid_and_every_receipt_has_a_proposal(seed):
+    from xlar.demo import generate_ledger
+
+    led = generate_ledger(customers=40, items=400, seed=seed % 5)
+    sim = simulate_receipts(led.items, led.customers, 60, seed)
+    p = match_payments(sim.payments, sim.remittances, led.items, led.customers, sim.accounts,
+                       sim.posted)
+    assert set(p["payment_id"]) == set(sim.payments["payment_id"])
+    for pid, g in p.groupby("payment_id"):
+        amount = int(g["payment_cents"].iloc[0])
+        if g["action"].iloc[0] in ("auto", "review") and g["document"].ne("").any():
+            # cash in = cash applied + cash left on account, to the cent
+            assert int(g["apply_cents"].sum()) + int(g["on_account_cents"].sum()) == amount
+        # nothing reduces an item by more than it owes
+        for r in g[g["document"] != ""].itertuples():
+            reduce = r.apply_cents + r.discount_cents + r.writeoff_cents + r.deduction_cents
+            assert abs(reduce) <= abs(r.open_cents)
+    outcomes = score(p, sim.truth)
+    assert (outcomes["outcome"] == "wrong").mean() <= 0.02
+    assert np.isin(p["action"], ["auto", "review", "unidentified", "duplicate", "ignore"]).all()
