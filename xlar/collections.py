@@ -48,7 +48,6 @@ import calendar
 import datetime as dt
 import operator
 from collections.abc import Mapping, Sequence
-from functools import cache
 from typing import NamedTuple
 
 import numpy as np
@@ -148,7 +147,6 @@ def _day_text(day: pd.Timestamp) -> str:
     return day.strftime("%Y-%m-%d")
 
 
-@cache
 def _frame(columns: Mapping[str, object]) -> pd.DataFrame:
     """A result frame whose text columns stay ``object``, as :mod:`xlar.model` keeps them.
 

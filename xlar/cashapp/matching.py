@@ -135,6 +135,20 @@ def _reason_in(text: str) -> str:
     return ""
 
 
+class _Codes(NamedTuple):
+    """A column factorised: a small integer per row, and the value -> integer map."""
+
+    codes: np.ndarray
+    of: dict
+    size: int
+
+
+def _codes(column: np.ndarray) -> _Codes:
+    codes, uniques = pd.factorize(column)
+    return _Codes(codes.astype(np.int64), dict(zip(uniques.tolist(), range(len(uniques)),
+                                                   strict=True)), max(len(uniques), 1))
+
+
 class _Groups:
     """Row numbers grouped by one or more key columns, looked up by key.
 
@@ -144,16 +158,11 @@ class _Groups:
     of milliseconds where a dict of lists takes a second.
     """
 
-    def __init__(self, columns: list[np.ndarray], rows: np.ndarray):
-        combined = np.zeros(len(columns[0]), dtype=np.int64)
-        self.codes: list[dict] = []
-        self.sizes: list[int] = []
+    def __init__(self, columns: list[_Codes], rows: np.ndarray):
+        combined = np.zeros(len(columns[0].codes), dtype=np.int64)
         for col in columns:
-            codes, uniques = pd.factorize(col)
-            size = max(len(uniques), 1)
-            self.codes.append({u: n for n, u in enumerate(uniques.tolist())})
-            self.sizes.append(size)
-            combined = combined * size + codes
+            combined = combined * col.size + col.codes
+        self.columns = columns
         keys = combined[rows]
         order = np.argsort(keys, kind="stable")
         # Python lists: bisect on them is ten times quicker per lookup than searchsorted.
@@ -161,12 +170,19 @@ class _Groups:
 
     def get(self, *key) -> list[int]:
         code = 0
-        for value, codes, size in zip(key, self.codes, self.sizes, strict=True):
-            c = codes.get(value)
+        for value, col in zip(key, self.columns, strict=True):
+            c = col.of.get(value)
             if c is None:
                 return []
-            code = code * size + c
+            code = code * col.size + c
         return self.rows[bisect_left(self.keys, code):bisect_right(self.keys, code)]
+
+
+def _texts(column: pd.Series) -> np.ndarray:
+    """A text column as an object array of str (no copy through astype when it is text)."""
+    if pd.api.types.is_string_dtype(column.dtype) and not column.hasnans:
+        return column.to_numpy(dtype=object)
+    return column.astype(str).to_numpy(dtype=object)
 
 
 class _Ledger:
@@ -177,22 +193,20 @@ class _Ledger:
         # the order a specialist would apply them.
         self.items = items.sort_values("due_date", kind="stable").reset_index(drop=True)
         f = self.items
-        self.cust = f["customer_id"].astype(str).to_numpy(dtype=object)
-        self.doc = f["document"].astype(str).to_numpy(dtype=object)
-        self.key = f["item_key"].astype(str).to_numpy(dtype=object)
+        self.cust, self.doc, self.key, self.cur, self.type = (
+            _texts(f[c]) for c in ("customer_id", "document", "item_key", "currency", "doc_type"))
         self.open = f["open_cents"].to_numpy(np.int64)
-        self.cur = f["currency"].astype(str).to_numpy(dtype=object)
-        self.type = f["doc_type"].astype(str).to_numpy(dtype=object)
-        self.terms = f["terms"].astype(str).to_numpy(dtype=object) if "terms" in f \
-            else np.full(len(f), "", dtype=object)
+        self.terms = _texts(f["terms"]) if "terms" in f else np.full(len(f), "", dtype=object)
         self.doc_date = pd.to_datetime(f["doc_date"]).to_numpy()
         self.due = pd.to_datetime(f["due_date"]).to_numpy()
         self.norm = normal_documents(self.doc)
         live = np.flatnonzero(self.open != 0)
-        self._by_doc = _Groups([self.cur, self.norm], live)
-        self._by_customer = _Groups([self.cur, self.cust], live)
-        self._by_amount = _Groups([self.cur, self.cust, self.open], live)
-        self._by_value = _Groups([self.cur, self.open], np.flatnonzero(self.open > 0))
+        cur, cust, norm, amount = (_codes(c) for c in (self.cur, self.cust, self.norm,
+                                                        self.open))
+        self._by_doc = _Groups([cur, norm], live)
+        self._by_customer = _Groups([cur, cust], live)
+        self._by_amount = _Groups([cur, cust, amount], live)
+        self._by_value = _Groups([cur, amount], np.flatnonzero(self.open > 0))
         self._by_key = {k: i for i, k in enumerate(self.key.tolist())}
 
     def by_doc(self, cur: str, norm: str) -> list[int]:
@@ -234,6 +248,7 @@ class _Customers:
         self.clean = [_clean_name(n) for n in self.names]
         self.name_ids = customers["customer_id"].astype(str).tolist()
         self.accounts = {normal_account(k): v for k, v in accounts.items()}
+        self._seen: dict[str, list[tuple[str, int, str]]] = {}
         self.by_word: dict[str, list[int]] = defaultdict(list)
         for i, name in enumerate(self.clean):
             for w in _name_words(name):
@@ -245,27 +260,44 @@ class _Customers:
     def by_account(self, account: str) -> str | None:
         return self.accounts.get(normal_account(account)) if account else None
 
-    def by_name(self, name: str, settings: MatchSettings) -> tuple[str | None, int, str]:
-        """(customer, score, matched name) when one customer's name clearly fits."""
+    def candidates(self, name: str, settings: MatchSettings) -> list[tuple[str, int, str]]:
+        """Customers whose name fits the payer's (score >= ``name_score``), best first,
+        as (customer, score, name).  A name equal to the payer's once legal forms and
+        punctuation are set aside comes first with 101: "ACME SUPPLY INC" is Acme
+        Supply, Inc. rather than Acme Supply Group even though both contain it."""
         from rapidfuzz import fuzz, process
 
+        if name in self._seen:
+            return self._seen[name]
         clean = _clean_name(name)
         words = sorted(_name_words(clean), key=lambda w: len(self.by_word.get(w, ())))
-        if not words:
-            return None, 0, ""
         # Only names sharing one of the payer's two rarest words are compared: with
         # 50,000 customers a common word ("supply") would bring in thousands.
         cands = sorted({i for w in words[:2] for i in self.by_word.get(w, ())})
-        if not cands:
+        found: dict[str, tuple[str, int, str]] = {}
+        if cands:
+            for _, score, at in process.extract(clean, [self.clean[i] for i in cands],
+                                                scorer=fuzz.token_set_ratio, limit=10,
+                                                score_cutoff=settings.name_score):
+                i = cands[at]
+                score = 101 if self.clean[i] == clean else int(score)
+                cid = self.name_ids[i]
+                if cid not in found or found[cid][1] < score:
+                    found[cid] = (cid, score, self.names[i])
+        out = sorted(found.values(), key=lambda f: -f[1])
+        self._seen[name] = out
+        return out
+
+    def by_name(self, name: str, settings: MatchSettings) -> tuple[str | None, int, str]:
+        """(customer, score, matched name) when one customer's name clearly fits."""
+        found = self.candidates(name, settings)
+        if not found:
             return None, 0, ""
-        found = process.extract(clean, [self.clean[i] for i in cands], scorer=fuzz.token_set_ratio,
-                                limit=5)
-        best_score, best_at = found[0][1], cands[found[0][2]]
-        second = next((sc for _, sc, at in found[1:]
-                       if self.name_ids[cands[at]] != self.name_ids[best_at]), 0)
-        if best_score >= settings.name_score and best_score - second >= settings.name_margin:
-            return self.name_ids[best_at], int(best_score), self.names[best_at]
-        return None, int(best_score), ""
+        best = found[0]
+        second = found[1][1] if len(found) > 1 else 0
+        if best[1] - second >= settings.name_margin:
+            return best[0], min(best[1], 100), best[2]
+        return None, min(best[1], 100), ""
 
 
 _LEGAL = re.compile(r"\b(inc|llc|ltd|corp|corporation|co|company|sa|s\.a|de|cv|sl|s\.l|gmbh|"
@@ -360,6 +392,30 @@ def _same_amount(led: _Ledger, cur: str, amount: int, paid_on: dt.date,
                                        settings.discount_grace_days) == amount]
 
 
+def _small_combinations(led: _Ledger, idx: list[int], amount: int) -> list[tuple[int, ...]]:
+    """Pairs and triples of the items *idx* adding up to *amount* (at most two).
+
+    Every pair sum at once (numpy, exact int64); a triple is a pair whose
+    complement is the balance of a third, later item.
+    """
+    if len(idx) < 2:
+        return []
+    rows = np.asarray(idx)
+    v = led.open[rows]
+    a, b = np.triu_indices(len(rows), 1)
+    pair = v[a] + v[b]
+    found = [(int(rows[x]), int(rows[y])) for x, y in zip(a[pair == amount][:2],
+                                                          b[pair == amount][:2], strict=True)]
+    need = amount - pair
+    for k in np.flatnonzero(np.isin(need, v))[:50]:
+        for c in np.flatnonzero(v == need[k]):
+            if c > b[k]:
+                found.append((int(rows[a[k]]), int(rows[b[k]]), int(rows[c])))
+        if len(found) >= 2:
+            break
+    return found[:2]
+
+
 def _subset_sums(led: _Ledger, idx: list[int], amount: int, limit: int) -> list[tuple[int, ...]]:
     """Combinations of the items *idx* adding up to *amount* (at most two are returned:
     two are enough to know it is ambiguous).
@@ -407,8 +463,9 @@ def _by_customer(led: _Ledger, customer: str, cur: str, amount: int, paid_on: dt
     if len(exact) == 1:
         i = exact[0]
         others = [j for j in led.by_customer(cur, customer) if j != i]
-        rivals = _subset_sums(led, others, amount, settings.max_combination_items) \
-            if len(others) > 1 else []
+        # One item of exactly the amount is what a payer means, unless two or three other
+        # items also make it: nine items adding up by chance are no rival.
+        rivals = _small_combinations(led, others, amount)
         if not rivals:
             return _Proposal(customer, [Application(customer, led.doc[i], led.key[i], amount)],
                              0, "customer+amount", f"{cust_evidence}; {_money(amount, cur)} "
@@ -486,6 +543,14 @@ def _identify(p, custs: _Customers, settings: MatchSettings,
     return None, 0.0, ""
 
 
+def _payers(p, custs: _Customers, settings: MatchSettings, who: str | None) -> set[str]:
+    """Every customer the payer may be: the one identified, or all whose names fit."""
+    if who:
+        return {who}
+    return {c for c, _, _ in custs.candidates(p["payer_name"], settings)} \
+        if p["payer_name"] else set()
+
+
 def _match_one(p, remit: list[dict], led: _Ledger, custs: _Customers,
                settings: MatchSettings) -> _Proposal:
     cur, amount = p["currency"], int(p["amount_cents"])
@@ -546,6 +611,17 @@ def _match_one(p, remit: list[dict], led: _Ledger, custs: _Customers,
             # fits a document one keystroke away better, nobody should guess which.
             twins = [i for t in tokens for i in _same_amount(led, cur, amount, paid_on, settings)
                      if i not in hits and one_edit_apart(t, led.norm[i])]
+            payers = _payers(p, custs, settings, by_name()) if twins else set()
+            fit = [i for i in twins if led.cust[i] in payers]
+            if len(fit) == 1 and led.cust[hits[0]] not in payers:
+                i = fit[0]
+                prop = _apply_docs(led, [i], amount, cur, paid_on, settings, text,
+                                   f"reference {led.doc[hits[0]]} is another customer's "
+                                   f"document; it is one keystroke from {led.doc[i]} of the "
+                                   "payer, whose open amount matches", "reference (near miss)",
+                                   0.92)
+                if prop is not None:
+                    return prop
             if twins:
                 return _Proposal(led.cust[hits[0]], [], amount, "reference",
                                  f"{ev}, but {_money(amount, cur)} is the balance of "
@@ -569,8 +645,10 @@ def _match_one(p, remit: list[dict], led: _Ledger, custs: _Customers,
     near = [(t, i) for t, i in near if i in fits]
     if len({i for _, i in near}) == 1:
         t, i = near[0]
-        # A near miss alone is not enough: the payer must be that document's customer too.
-        conf = 0.93 if by_name() == led.cust[i] else 0.85
+        # A near miss alone is not enough: the payer must be that document's customer too
+        # (identified, or one of the customers whose names fit the payer's).
+        conf = 0.93 if by_name() == led.cust[i] else \
+            0.91 if led.cust[i] in _payers(p, custs, settings, who) else 0.85
         prop = _apply_docs(led, [i], amount, cur, paid_on, settings, text,
                            f"reference {t} is one keystroke from {led.doc[i]}, whose open "
                            "amount matches", "reference (near miss)", conf)
@@ -585,6 +663,22 @@ def _match_one(p, remit: list[dict], led: _Ledger, custs: _Customers,
     if who is not None:
         return _by_customer(led, who, cur, amount, paid_on, settings, who_evidence, who_conf,
                             text)
+    named_like = custs.candidates(p["payer_name"], settings) if p["payer_name"] else []
+    if len(named_like) > 1:
+        # Several names fit ("Bayview Builders" for Bayview Builders Group and Bayview
+        # Builders Corp.): the amount may tell them apart, as a specialist would.
+        fits = [(c, i) for c, _, _ in named_like for i in led.by_amount(cur, c, amount)
+                if led.open[i] > 0]
+        names = ", ".join(f"{n} ({c})" for c, _, n in named_like[:4])
+        if len(fits) == 1:
+            c, i = fits[0]
+            return _Proposal(c, [Application(c, led.doc[i], led.key[i], amount)], 0,
+                             "name+amount",
+                             f"payer name '{p['payer_name']}' fits {names}; only {c} has an "
+                             f"open item of {_money(amount, cur)} ({led.doc[i]})", 0.9)
+        return _Proposal("", [], amount, "name ambiguous",
+                         f"payer name '{p['payer_name']}' fits {names}, and the amount does "
+                         "not settle which: the specialist chooses", 0.3)
     return _Proposal("", [], amount, "unidentified",
                      "no customer number, known account, matching name or document reference",
                      0.0)
@@ -604,15 +698,15 @@ def match_payments(payments: pd.DataFrame, remittances: pd.DataFrame, open_items
     led = _Ledger(open_items)
     custs = _Customers(customers, accounts or {})
     remit_by: dict[str, list[dict]] = defaultdict(list)
-    for r in remittances.to_dict("records") if len(remittances) else []:
+    for r in _records(remittances):
         remit_by[r["payment_id"]].append(r)
     posted_ids = set(posted["payment_id"]) if posted is not None and len(posted) else set()
     fingerprints = {}
     if posted is not None and len(posted):
-        for r in posted.to_dict("records"):
+        for r in _records(posted):
             fingerprints[_fingerprint(r)] = r["payment_id"]
     rows = []
-    for p in payments.to_dict("records"):
+    for p in _records(payments):
         base = {"payment_id": p["payment_id"], "value_date": p["value_date"],
                 "payer_name": p["payer_name"], "payment_cents": int(p["amount_cents"]),
                 "currency": p["currency"]}
@@ -666,6 +760,15 @@ def _row(customer, app: Application | None, rule, evidence, confidence, action, 
         "on_account_cents": on_account, "rule": rule, "evidence": evidence,
         "confidence": round(float(confidence), 3), "action": action,
     }
+
+
+def _records(frame: pd.DataFrame | None) -> list[dict]:
+    """Rows as dicts of plain Python values (DataFrame.to_dict boxes each value: 3x slower)."""
+    if frame is None or not len(frame):
+        return []
+    cols = list(frame.columns)
+    return [dict(zip(cols, row, strict=True))
+            for row in zip(*(frame[c].tolist() for c in cols), strict=True)]
 
 
 def _fingerprint(p: dict) -> tuple:

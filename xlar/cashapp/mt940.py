@@ -45,6 +45,15 @@ nothing they said is lost.  Amounts are integer minor units of the
 statement's currency (from its balances); credits positive.  A reversal
 (RC, RD) has ``reversal=True`` and the sign the standard gives it: RC
 reverses a credit, so it is a debit; RD is a credit.
+
+Why not the ``mt940`` package (mt-940 on PyPI, tried 2026-11-23): it reads
+both real statements in ``../shared/fixtures/mt940`` but stops the whole file
+with a ``RuntimeError`` at the first malformed ``:61:`` line (a value date of
+``2613XX``), so one bad entry would lose the day's statement; xlar must keep
+the other entries and reject that one with its line and reason.  Likewise the
+``bai2`` package raises ``NotSupportedYetException`` on the lockbox type code
+115 funds-type example in ``../shared/fixtures/bai2`` and has no row-by-row
+rejection, so :mod:`xlar.cashapp.bai2` is xlar's own reader too.
 """
 
 from __future__ import annotations
