@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from xlar.actions import RIBBON_GROUPS, registry, run_on_file
 from xlar.addin import build_addin, install_addin, ribbon_buttons, vba_callbacks
@@ -38,6 +40,46 @@ def test_every_button_is_complete_and_unique():
     for b in buttons:
         assert NCNAME.match(b.id) and b.label and b.image and b.on_action and b.screentip, b
         assert b.group in RIBBON_GROUPS, b
+
+
+def test_the_ribbon_sources_in_the_repository_are_current():
+    """workbooks/addin is what the registry produces (run 'xlar addin sources' if not)."""
+    from xlar.addin import ADDIN_SOURCES, ribbon_vba, ribbon_xml
+
+    assert (ADDIN_SOURCES / "customUI14.xml").read_text(encoding="utf-8") == ribbon_xml()
+    modules = ribbon_vba()
+    assert {p.name for p in (ADDIN_SOURCES / "vba").glob("*.bas")} == set(modules)
+    for name, text in modules.items():
+        assert (ADDIN_SOURCES / "vba" / name).read_text(encoding="cp1252") == text
+        # one compressed chunk per module (xlar.addin.literal_compress)
+        assert len(text.replace("\n", "\r\n").encode("cp1252")) <= 3640, name
+
+
+@given(st.binary(max_size=13_000))
+def test_vba_compression_round_trips_exactly(data):
+    """What olevba (and Excel) decompress is exactly what was stored."""
+    from oletools.olevba import decompress_stream
+
+    from xlar.addin import AddinError, literal_compress
+
+    try:
+        packed = literal_compress(data)
+    except AddinError:
+        assert 3640 < len(data) % 4096
+        return
+    assert bytes(decompress_stream(bytearray(packed))) == data
+
+
+def test_a_button_that_needs_a_file_asks_for_it_and_passes_it_on():
+    from xlar.addin import ribbon_vba
+
+    file_actions = [a for a in registry().values() if a.asks == "file"]
+    assert file_actions, "no action asks for a file"
+    vba = "\n".join(ribbon_vba().values())
+    for a in file_actions:
+        body = vba.split(f"Sub {'On' + ''.join(w.capitalize() for w in a.name.split('_'))}(")[1]
+        body = body.split("End Sub")[0]
+        assert "GetOpenFilename" in body and f'RunXlarAction "{a.name}", ", file="' in body
 
 
 def test_ribbon_vba_and_python_actions_form_one_chain(tmp_path):
@@ -78,7 +120,7 @@ def test_libreoffice_lists_the_vba_modules_with_their_source(xlam, tmp_path, lib
     # workbook, the one change being the main part's content type.
     import zipfile
 
-    from xlar.addin import ADDIN_MAIN
+    from xlar.addin import ADDIN_MAIN, ribbon_vba
     from xlar.ooxml import MAIN_CONTENT_TYPES
 
     copy = tmp_path / "xlar.xlsm"
@@ -94,8 +136,9 @@ def test_libreoffice_lists_the_vba_modules_with_their_source(xlam, tmp_path, lib
         assert libs.hasByName("VBAProject")
         lib = libs.getByName("VBAProject")
         names = set(lib.getElementNames())
-        assert "xlarRibbon" in names
-        source = lib.getByName("xlarRibbon")
+        modules = {Path(m).stem for m in ribbon_vba()}
+        assert modules <= names
+        source = "\n".join(lib.getByName(m) for m in sorted(modules))
     for cb in vba_callbacks():
         assert f"Sub {cb}" in source
     assert "RunXlarAction" in source
@@ -125,5 +168,6 @@ def test_the_cli_and_the_ribbon_name_the_same_actions():
     for a in registry().values():
         assert a.command in commands, f"{a.name}: no CLI command 'xlar {a.command}'"
     # and the CLI commands that change a workbook are exactly the registered actions' commands
-    workbook_commands = {"refresh", "workbench new", "notes sync"}
+    workbook_commands = {"refresh", "workbench new", "notes sync", "cash import", "cash cards",
+                         "cash post"}
     assert workbook_commands == {a.command for a in registry().values()}

@@ -365,7 +365,7 @@ ALL_TABLES = {t.name for t in s.metadata.sorted_tables}
 
 def test_empty_database_upgrades_to_head(store_url, opened):
     store = opened(store_url)
-    assert current_revision(store.engine) == head_revision() == "0003"
+    assert current_revision(store.engine) == head_revision() == "0004"
     names = set(sa.inspect(store.engine).get_table_names())
     assert names == ALL_TABLES | {"alembic_version"}
     # opening again changes nothing

@@ -49,6 +49,9 @@ class Action(NamedTuple):
       image: Office imageMso icon of the button.
       help: the screentip: one sentence a specialist understands.
       fn: the function.
+      asks: what the button asks for before running: "" (nothing) or "file"
+        (an open-file dialog; the path is passed as ``file=``).
+      file_filter: for "file", the dialog's filter (Excel GetOpenFilename form).
     """
 
     name: str
@@ -58,12 +61,15 @@ class Action(NamedTuple):
     image: str
     help: str
     fn: Callable[..., Outcome]
+    asks: str = ""
+    file_filter: str = ""
 
 
 REGISTRY: dict[str, Action] = {}
 
 
-def action(name: str, label: str, group: str, command: str, image: str, help: str):
+def action(name: str, label: str, group: str, command: str, image: str, help: str,
+           asks: str = "", file_filter: str = ""):
     """Register ``fn(port, progress, **options) -> Outcome`` under *name*."""
     if group not in RIBBON_GROUPS:
         raise ValueError(f"action {name!r}: group must be one of {RIBBON_GROUPS}")
@@ -71,7 +77,7 @@ def action(name: str, label: str, group: str, command: str, image: str, help: st
     def register(fn):
         if name in REGISTRY:
             raise ValueError(f"action {name!r} registered twice")
-        REGISTRY[name] = Action(name, label, group, command, image, help, fn)
+        REGISTRY[name] = Action(name, label, group, command, image, help, fn, asks, file_filter)
         return fn
 
     return register
@@ -100,8 +106,12 @@ def run_on_file(name: str, path: str | Path, progress: Progress = no_progress,
 
 def _load_actions() -> None:
     """Import the modules that register actions (kept lazy: the CLI starts fast)."""
+    import xlar.cashapp.workbook  # noqa: F401
     import xlar.workbench.accounts  # noqa: F401
+    import xlar.adjustments.sheets  # noqa: F401
+    import xlar.letters.actions  # noqa: F401
     import xlar.workbench.actions  # noqa: F401
+    import xlar.reports.management  # noqa: F401
 
 
 def registry() -> dict[str, Action]:

@@ -1,10 +1,11 @@
 """Building and installing xlar.xlam, the Excel add-in that adds the AR ribbon tab.
 
-The add-in is built from sources kept in the repository, nothing binary:
-
-* ``workbooks/addin/customUI14.xml``: the ribbon (tab AR, groups, buttons);
-* ``workbooks/addin/vba/*.bas``: the VBA callbacks the buttons call, which run
-  xlar actions through the xlwings add-in's ``RunPython``.
+The ribbon is not drawn by hand: every registered action (:mod:`xlar.actions`)
+is a button, in its group, with its label, icon and screentip, and a VBA
+callback that runs it.  :func:`ribbon_xml` and :func:`ribbon_vba` write them;
+``xlar addin sources`` keeps readable copies in the repository
+(``workbooks/addin/customUI14.xml`` and ``workbooks/addin/vba/xlarRibbon.bas``;
+a test checks they are current), and the add-in is built from those.
 
 The VBA project (``vbaProject.bin``) is compiled from the ``.bas`` files with
 the ``ms-ovba`` package; the workbook part is written by openpyxl; this module
@@ -29,7 +30,8 @@ from xml.etree import ElementTree as ET
 from xlar import __version__
 
 __all__ = ["ADDIN_SOURCES", "build_addin", "install_addin", "ribbon_buttons", "vba_callbacks",
-           "RibbonButton", "AddinError", "addin_folder"]
+           "RibbonButton", "AddinError", "addin_folder", "ribbon_xml", "ribbon_vba",
+           "write_sources"]
 
 ADDIN_SOURCES = Path(__file__).resolve().parent.parent / "workbooks" / "addin"
 CUSTOMUI_NS = "http://schemas.microsoft.com/office/2009/07/customui"
@@ -96,6 +98,149 @@ def vba_callbacks(folder: Path | None = None) -> dict[str, str]:
     return found
 
 
+_VBA_HEADER = """Attribute VB_Name = "{module}"
+' {what}  Written by 'xlar addin sources' from xlar's action registry:
+' do not edit by hand, add an action instead.
+'
+' Each button runs one xlar action in Python through the xlwings add-in:
+'     RunPython "import xlar.excel; xlar.excel.run('refresh_aging')"
+' The action names are those of xlar's registry; "xlar actions" lists them.
+Option Explicit
+"""
+
+_VBA_RUNNER = """
+Public Sub RunXlarAction(ByVal actionName As String, Optional ByVal options As String = "")
+    Dim code As String
+    code = "import xlar.excel; xlar.excel.run('" & actionName & "'" & options & ")"
+    On Error GoTo NoPython
+    Application.Run "xlwings.xlam!RunPython", code
+    Exit Sub
+NoPython:
+    MsgBox "xlar could not start Python for '" & actionName & "'." & vbCrLf & vbCrLf & _
+           "Check that Python with xlar is installed (pip install xlar) and that the " & _
+           "xlwings add-in is installed (xlwings addin install)." & vbCrLf & vbCrLf & _
+           "Excel said: " & Err.Description, vbExclamation, "xlar"
+End Sub
+
+Public Function PyText(ByVal text As String) As String
+    ' A Python string literal: backslashes and quotes doubled/escaped.
+    PyText = "'" & Replace(Replace(text, "\\", "\\\\"), "'", "\\'") & "'"
+End Function
+"""
+
+
+def _callback(name: str) -> str:
+    return "On" + "".join(part.capitalize() for part in name.split("_"))
+
+
+def _ordered(actions) -> list:
+    from xlar.actions import RIBBON_GROUPS
+
+    return sorted(actions, key=lambda a: (RIBBON_GROUPS.index(a.group), a.name))
+
+
+def ribbon_xml(actions=None) -> str:
+    """The ribbon (customUI14.xml) for the registered *actions*: tab AR, one group per
+    ribbon group that has actions, the first button of a group large."""
+    from xml.sax.saxutils import quoteattr
+
+    from xlar.actions import RIBBON_GROUPS, registry
+
+    acts = _ordered((actions or registry()).values())
+    lines = ['<?xml version="1.0" encoding="UTF-8" standalone="yes"?>',
+             "<!-- The AR ribbon tab of xlar.xlam, written by 'xlar addin sources' from xlar's",
+             "     action registry.  Each button's onAction is a Sub in vba/xlarRibbon.bas. -->",
+             f'<customUI xmlns="{CUSTOMUI_NS}">', "  <ribbon>", "    <tabs>",
+             '      <tab id="xlarTab" label="AR" keytip="R">']
+    for group in RIBBON_GROUPS:
+        members = [a for a in acts if a.group == group]
+        if not members:
+            continue
+        lines.append(f'        <group id="xlar{group}" label="{group}">')
+        for n, a in enumerate(members):
+            button = "xlar" + _callback(a.name)[2:]
+            lines.append(
+                f'          <button id="{button}" label={quoteattr(a.label)} '
+                f'size="{"large" if n == 0 else "normal"}" imageMso="{a.image}"\n'
+                f'                  screentip={quoteattr(a.label)}\n'
+                f'                  supertip={quoteattr(a.help)}\n'
+                f'                  onAction="{_callback(a.name)}"/>')
+        lines.append("        </group>")
+    lines += ["      </tab>", "    </tabs>", "  </ribbon>", "</customUI>", ""]
+    return "\n".join(lines)
+
+
+def ribbon_vba(actions=None) -> dict[str, str]:
+    """The VBA modules for the registered *actions*: file name -> source.
+
+    ``xlarRibbon.bas`` holds the runner; each ribbon group's callbacks sit in a
+    module of their own (``xlarCash.bas`` ...), small enough for one compressed
+    chunk each (see :func:`literal_compress`).
+    """
+    from xlar.actions import registry
+
+    acts = _ordered((actions or registry()).values())
+    out = {"xlarRibbon.bas": _VBA_HEADER.format(
+        module="xlarRibbon", what="The runner of the xlar add-in's ribbon callbacks.")
+        + _VBA_RUNNER}
+    for group in dict.fromkeys(a.group for a in acts):
+        module = f"xlar{group}"
+        text = [_VBA_HEADER.format(module=module,
+                                   what=f"Callbacks of the AR tab's {group} group.")]
+        for a in (a for a in acts if a.group == group):
+            text.append(f"Public Sub {_callback(a.name)}(control As IRibbonControl)")
+            if a.asks == "file":
+                vba_filter = a.file_filter.replace('"', '""') or "All files (*.*),*.*"
+                text += ["    Dim chosen As Variant",
+                         f'    chosen = Application.GetOpenFilename("{vba_filter}", , '
+                         f'"{a.label}")',
+                         "    If VarType(chosen) = vbBoolean Then Exit Sub",
+                         f'    RunXlarAction "{a.name}", ", file=" & PyText(CStr(chosen))']
+            else:
+                text.append(f'    RunXlarAction "{a.name}"')
+            text += ["End Sub", ""]
+        out[f"{module}.bas"] = "\n".join(text)
+    return out
+
+
+def write_sources(folder: Path | None = None) -> list[Path]:
+    """Write customUI14.xml and the vba/*.bas modules for the current registry (modules
+    of groups that no longer exist are removed)."""
+    folder = folder or ADDIN_SOURCES
+    vba = folder / "vba"
+    vba.mkdir(parents=True, exist_ok=True)
+    xml = folder / "customUI14.xml"
+    xml.write_text(ribbon_xml(), encoding="utf-8")
+    modules = ribbon_vba()
+    for old in vba.glob("*.bas"):
+        if old.name not in modules:
+            old.unlink()
+    written = [xml]
+    for name, text in modules.items():
+        (vba / name).write_bytes(text.replace("\r\n", "\n").encode("cp1252"))
+        written.append(vba / name)
+    return written
+
+
+def literal_compress(data: bytes) -> bytes:
+    """An MS-OVBA compressed container (MS-OVBA 2.4.1) holding *data* without copy
+    tokens: full 4096-byte chunks stored raw, the last one as literal tokens.  Larger
+    than real compression, and exact.  The last chunk must fit a compressed chunk
+    (3,640 bytes of literals); a module source is split so that it does."""
+    out = bytearray(b"\x01")
+    full, rest = divmod(len(data), 4096)
+    if rest > 3640:
+        raise AddinError(f"a VBA module of {len(data)} bytes cannot be stored: keep modules "
+                         "under 3,640 bytes past a multiple of 4,096")
+    for n in range(full):
+        out += (0x3000 | 4095).to_bytes(2, "little") + data[n * 4096:(n + 1) * 4096]
+    if rest:
+        tail = data[full * 4096:]
+        body = b"".join(b"\x00" + tail[i:i + 8] for i in range(0, len(tail), 8))
+        out += (0xB000 | (len(body) + 2 - 3)).to_bytes(2, "little") + body
+    return bytes(out)
+
+
 def _vba_project(folder: Path) -> bytes:
     """vbaProject.bin compiled from the .bas files by ms-ovba (in a scratch folder:
     it writes its intermediate files next to the sources)."""
@@ -104,7 +249,15 @@ def _vba_project(folder: Path) -> bytes:
             # VBA source is Windows-1252 with CRLF line ends.
             text = bas.read_text(encoding="cp1252").replace("\r\n", "\n").replace("\n", "\r\n")
             (Path(tmp) / bas.name).write_bytes(text.encode("cp1252"))
-        done = subprocess.run([sys.executable, "-m", "ms_ovba", tmp], cwd=tmp,
+        # ms-ovba's own compressor garbles some modules (a copy token off by a byte:
+        # "OnValidateAdjustments" came back "OnValidatveAdjustments"); it runs here with
+        # literal_compress, which cannot be wrong, in its place.
+        runner = ("import runpy, sys; from ms_ovba_compression.ms_ovba import MsOvba; "
+                  "from xlar.addin import literal_compress; "
+                  "MsOvba.compress = lambda self, data: literal_compress(bytes(data)); "
+                  f"sys.argv = ['ms_ovba', {tmp!r}]; runpy.run_module('ms_ovba', "
+                  "run_name='__main__')")
+        done = subprocess.run([sys.executable, "-c", runner], cwd=tmp,
                               capture_output=True, text=True, timeout=120)
         out = Path(tmp) / "vbaProject.bin"
         if done.returncode != 0 or not out.exists():

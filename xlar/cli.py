@@ -39,23 +39,27 @@ def user_error_types() -> tuple[type[BaseException], ...]:
     global _USER_ERRORS
     if not _USER_ERRORS:
         from xlar.actions import UnknownAction
+        from xlar.adjustments.policy import AdjustmentError
         from xlar.aging import AgingError
         from xlar.dunning import PolicyError
         from xlar.formulas import FormulaError
         from xlar.imports.files import ReadError
         from xlar.imports.mapping import MappingError
+        from xlar.letters.errors import LetterError
         from xlar.metrics import MetricError
         from xlar.model import SchemaError
         from xlar.settings import SettingsError
         from xlar.store.db import StoreError
         from xlar.terms import TermsError
+        from xlar.reports.office import OfficeError
         from xlar.workbench.refresh import RefreshError
         from xlar.workbench.xlsx import WorkbookLocked
 
         _USER_ERRORS = (StoreError, UnknownAction, PolicyError, FormulaError, MetricError, ReadError,
                         MappingError, SchemaError, SettingsError, AgingError, TermsError,
                         RefreshError, WorkbookLocked, FileNotFoundError, FileExistsError,
-                        PermissionError, IsADirectoryError)
+                        PermissionError, IsADirectoryError, AdjustmentError, LetterError,
+                        OfficeError)
     return _USER_ERRORS
 
 
@@ -343,6 +347,18 @@ def addin_build(
     console.print("Install it with: xlar addin install (Windows, macOS), see the README.")
 
 
+@addin_app.command("sources")
+@friendly
+def addin_sources():
+    """Rewrite workbooks/addin (ribbon XML and VBA callbacks) from the registered actions."""
+    from xlar.actions import registry
+    from xlar.addin import write_sources
+
+    for path in write_sources():
+        console.print(f"wrote {path}")
+    console.print(f"{len(registry())} actions on the ribbon")
+
+
 @addin_app.command("install")
 @friendly
 def addin_install(
@@ -376,6 +392,9 @@ def demo_cmd(
                   f"{w.control.rejected} rejected on purpose: see Rejected Rows)")
     console.print(f"  Customers:     {result.customers}")
     console.print(f"  Run report:    {result.report}")
+    if result.bank_file:
+        console.print(f"  Bank file:     {result.bank_file}")
+        console.print(f"  Cash:          {result.cash_message}")
     for _, t in w.totals.iterrows():
         console.print(f"  {t['currency']}: balance {_money(t['balance_cents'], t['currency'])}, "
                       f"past due {_money(t['past_due_cents'], t['currency'])} "
@@ -386,6 +405,10 @@ def demo_cmd(
 
 # Commands over the activity store live in their own module; importing it registers them.
 from xlar import cli_accounts  # noqa: E402, F401
+from xlar import cli_cash  # noqa: E402, F401
+from xlar import cli_adjust  # noqa: E402, F401
+from xlar import cli_letters  # noqa: E402, F401
+from xlar import cli_reports  # noqa: E402, F401
 
 
 def main() -> None:

@@ -32,6 +32,8 @@ class DemoResult(NamedTuple):
     report: Path
     report_text: str
     workbench_result: object
+    bank_file: Path | None = None
+    cash_message: str = ""
 
 
 def _add_faults_and_total(export: Path) -> None:
@@ -84,14 +86,35 @@ def run_demo(out: str | Path = "xlar-demo", seed: int = 2026, items: int = 5000,
     write_demo_customers(ledger, cust)
     progress(1, 4, "refreshing the workbench")
     workbench = folder / WORKBENCH_NAME
+    from xlar.demo_history import seed_demo_history
+
+    seed_demo_history(workbench, seed, customers, items, ledger.as_of)  # trend and DSO inputs
     res = refresh(workbench, source=export, as_of=ledger.as_of, customers=cust,
                   progress=lambda d, t, m: progress(1, 4, m))
+    progress(2, 4, "matching a day's bank statement")
+    bank, cash = _demo_cash(workbench, ledger, folder, seed)
     progress(3, 4, "writing the run report")
     report = folder / "run-report.md"
     text = _report(res, folder, export, cust, seed)
+    text += (f"\n## Cash application\n\nThe bank statement `{bank}` (BAI2) was imported "
+             f"and matched:\n\n> {cash}\n\nReview the *Cash Proposals* sheet, then post with "
+             f'`xlar cash post "{workbench}"` (or AR > Post Payments).\n')
     report.write_text(text, encoding="utf-8")
     progress(4, 4, "done")
-    return DemoResult(folder, workbench, export, cust, report, text, res)
+    return DemoResult(folder, workbench, export, cust, report, text, res, bank, cash)
+
+
+def _demo_cash(workbench: Path, ledger, folder: Path, seed: int) -> tuple[Path, str]:
+    """A day's receipts for the sample ledger as the bank's BAI2 file, imported into the
+    workbench (proposals left for review, nothing posted)."""
+    from xlar.actions import run_on_file
+    from xlar.cashapp.simulate import bai2_statement, simulate_receipts
+
+    sim = simulate_receipts(ledger.items, ledger.customers, 40, seed, as_of=ledger.as_of)
+    bank = folder / "exports" / f"bank-statement-{ledger.as_of:%Y%m%d}.bai2"
+    bank.write_text(bai2_statement(sim.payments, sim.remittances, ledger.as_of),
+                    encoding="utf-8")
+    return bank, run_on_file("import_bank_file", workbench, file=str(bank)).message
 
 
 def _report(res, folder: Path, export: Path, cust: Path, seed: int) -> str:

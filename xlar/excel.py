@@ -110,6 +110,12 @@ class XlwingsPort:
         for col, width in plan.widths.items():
             sheet.range(f"{col}1").column_width = width
 
+    def write_pivots(self, plans, order=None) -> None:
+        """Refresh the workbook's PivotTables from the tables just written.  (xlar creates
+        its pivots when it refreshes the file (xlar refresh, a nightly job); in Excel their
+        caches are refreshed here, so they follow the new OpenItems table.)"""
+        self.book.api.RefreshAll()
+
     def activate(self, sheet: str) -> None:
         self.book.sheets[sheet].activate()
 
@@ -134,15 +140,16 @@ def _target_book():
     return book
 
 
-def run(name: str) -> None:
-    """Entry point for the ribbon (``RunPython``): run action *name* on the open workbook."""
+def run(name: str, **options) -> None:
+    """Entry point for the ribbon (``RunPython``): run action *name* on the open workbook
+    (*options*: what the button asked for, e.g. ``file=`` from an open-file dialog)."""
     from xlar.actions import run as run_action
     from xlar.cli import user_error_types
 
     book = _target_book()
     port = XlwingsPort(book)
     try:
-        port.message(run_action(name, port, port.status).message)
+        port.message(run_action(name, port, port.status, **options).message)
     except user_error_types() as e:
         port.message(f"{e}")
     except Exception as e:  # noqa: BLE001 - a message box instead of a Python traceback

@@ -49,7 +49,26 @@ class Settings(NamedTuple):
     signature_name: str = ""
     signature_title: str = ""
     letter_delivery: str = "email"
+    letter_templates: str = ""
+    letter_folder: str = ""
+    smtp_host: str = ""
+    smtp_port: str = "587"
+    smtp_user: str = ""
+    smtp_starttls: str = "yes"
+    smtp_from: str = ""
+    smtp_rate_per_minute: str = "30"
+    sales_partner_emails: str = ""
     db_url: str = ""
+    tax_rates: str = ""
+    commission_rates: str = ""
+    gl_accounts: str = ""
+    bad_debt_method: str = "allowance"
+    number_formats: str = ""
+    bad_debt_rules: str = ""
+    sap_company_code: str = "1000"
+    gl_trial_balance_file: str = ""
+    gl_detail_file: str = ""
+    documents_folder: str = ""
 
     def buckets(self) -> Buckets:
         try:
@@ -90,8 +109,34 @@ SETTING_HELP = {
     "signature_name": "Name that signs the letters",
     "signature_title": "Title under the signature, e.g. Credit & Collections",
     "letter_delivery": "email or print: how letters go when a customer has an e-mail",
+    "letter_templates": "Folder of your own letter templates (en/, es/); blank = xlar's own",
+    "letter_folder": "Where letter batches are written (blank = 'Letters' beside this workbook)",
+    "smtp_host": "Mail server that sends letters, e.g. smtp.office365.com",
+    "smtp_port": "Its port: 587 (STARTTLS), 465 (SSL) or 25",
+    "smtp_user": "Login on the mail server (blank = none); the password is never kept here: "
+                 "set XLAR_SMTP_PASSWORD in the environment",
+    "smtp_starttls": "yes or no: switch to an encrypted connection (STARTTLS) before login",
+    "smtp_from": "Sender address of letters (blank = company_email)",
+    "smtp_rate_per_minute": "Most e-mails sent per minute (mail servers limit this)",
+    "sales_partner_emails": "Where past-due lists go, e.g. 'Dana Whitaker=dana@x.com; "
+                            "Tom Kowalski=tom@x.com'",
     "db_url": "Team activity store (blank = a file beside this workbook); no password here: "
               "set XLAR_DB_PASSWORD in the environment",
+    "tax_rates": "Sales tax in %, e.g. 'default=8.25%; West=7.25%; C0042=0%' (by customer ID "
+                 "or territory; blank = no tax)",
+    "commission_rates": "Sales-partner commission in %, e.g. 'default=5%; Acme Reps=7.5%'",
+    "gl_accounts": "GL accounts by role, e.g. 'ar=1200; revenue=4000; sales_tax=2200' (blank "
+                   "roles: see the README's adjustments section)",
+    "bad_debt_method": "allowance (write-offs debit the allowance) or direct (bad-debt expense)",
+    "number_formats": "Document numbers, e.g. 'credit_memo=CM-{year}-{n:06}; "
+                      "invoice=INV-{year}-{n:06}' (no gaps, no duplicates)",
+    "bad_debt_rules": "Bad-debt review, e.g. 'age=180; no_payment_days=120; broken_promises=2; "
+                      "small_balance=10.00; small_balance_age=90'",
+    "sap_company_code": "Company code (BUKRS) in the SAP journal export",
+    "gl_trial_balance_file": "GL trial balance (CSV/XLSX) for the month-end reconciliation",
+    "gl_detail_file": "GL detail of the AR control account(s) (CSV/XLSX), to explain differences",
+    "documents_folder": "Where credit notes and invoices are written (blank = beside this "
+                        "workbook)",
 }
 
 

@@ -623,6 +623,38 @@ class LibreOffice:
                     })
         return found
 
+    def add_data_pilot(self, path: str | os.PathLike[str], out: str | os.PathLike[str], *,
+                       sheet: str, name: str, source_sheet: str, rows: list[str],
+                       columns: list[str], data: str) -> Path:
+        """Do what a user does: add a new sheet with a DataPilot (PivotTable) over the used
+        area of ``source_sheet`` (rows, columns, the sum of ``data``), and save the
+        workbook as xlsx to ``out`` (LibreOffice writes every part itself)."""
+        out = Path(out).resolve()
+        # A read-only document refuses new pivot tables ("Failed to create pivot table").
+        with self.document(path, read_only=False, what=f"adding a pivot table to {path}") as doc:
+            sheets = doc.getSheets()
+            sheets.insertNewByName(sheet, sheets.getCount())
+            src = self._used(sheets.getByName(source_sheet)).getRangeAddress()
+            target = sheets.getByName(sheet)
+            pilots = target.getDataPilotTables()
+            desc = pilots.createDataPilotDescriptor()
+            desc.setSourceRange(src)
+            fields = desc.getDataPilotFields()
+            orient = "com.sun.star.sheet.DataPilotFieldOrientation."
+            for names, kind in ((rows, "ROW"), (columns, "COLUMN"), ([data], "DATA")):
+                for n in names:
+                    field = fields.getByName(n)
+                    field.Orientation = self._uno.Enum(orient[:-1], kind)
+                    if kind == "DATA":
+                        field.Function = self._uno.Enum(
+                            "com.sun.star.sheet.GeneralFunction", "SUM")
+            addr = self._uno.createUnoStruct("com.sun.star.table.CellAddress")
+            addr.Sheet, addr.Column, addr.Row = sheets.getCount() - 1, 0, 2
+            pilots.insertNewByName(name, addr, desc)
+            doc.storeToURL(out.as_uri(), self.props(FilterName=FILTERS[("calc", "xlsx")],
+                                                    Overwrite=True))
+        return out
+
     def charts(self, path: str | os.PathLike[str]) -> list[dict[str, Any]]:
         """Every chart object: sheet, name, diagram type, chart2 types, series, title."""
         found = []

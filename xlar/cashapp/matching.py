@@ -584,6 +584,12 @@ def _match_one(p, remit: list[dict], led: _Ledger, custs: _Customers,
                 ded = int(r["deduction_cents"] or 0)
                 disc = int(r["discount_cents"] or 0)
                 rest = int(led.open[i]) - paid - disc
+                if (led.open[i] > 0 and rest < 0) or (led.open[i] < 0 and rest > 0):
+                    # The advice pays a document more than it owes (or a bank read one
+                    # document named in the text as the whole amount): the reference rule
+                    # below applies the balance and leaves the rest on account.
+                    apps = []
+                    break
                 if rest > 0 and not ded:
                     ded = rest if rest > _tolerance(int(led.open[i]), settings) else 0
                 wo = rest - ded if rest > 0 else 0
@@ -593,9 +599,10 @@ def _match_one(p, remit: list[dict], led: _Ledger, custs: _Customers,
                                         deduction_reason=(r["deduction_reason"] or
                                                           ("short_payment" if ded else ""))))
             docs = ", ".join(a.document for a in apps)
-            return _Proposal(apps[0].customer_id, apps, 0, "remittance advice",
-                             f"the payer's remittance lists {docs}, adding up to "
-                             f"{_money(amount, cur)}", 0.97)
+            if apps:
+                return _Proposal(apps[0].customer_id, apps, 0, "remittance advice",
+                                 f"the payer's remittance lists {docs}, adding up to "
+                                 f"{_money(amount, cur)}", 0.97)
 
     # 2. Document numbers in the payment's text.
     tokens = reference_tokens(text, *(r["document"] for r in remit))

@@ -237,3 +237,44 @@ def score(proposals: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:
         rows.append({"payment_id": t.payment_id, "scenario": t.scenario, "outcome": outcome,
                      "action": action})
     return pd.DataFrame(rows)
+
+
+def bai2_statement(payments: pd.DataFrame, remittances: pd.DataFrame, as_of: dt.date,
+                   bank: str = "XLARBANK", receiver: str = "XLARDEMO") -> str:
+    """The receipts as the bank's BAI2 file would carry them: one account per currency,
+    each receipt a 16 record (type 195, incoming wire) with the payer's name, account and
+    remittance in 88 continuations, structured remittance as X12 RMR segments, and the
+    account, group and file control totals the format requires."""
+    day = f"{as_of:%y%m%d}"
+    lines = [f"01,{bank},{receiver},{day},0600,1,80,,2/",
+             f"02,{receiver},{bank},1,{day},2400,,2/"]
+    group_total = accounts = 0
+    remit = {k: g for k, g in remittances.groupby("payment_id")} if len(remittances) else {}
+    for n, (cur, pays) in enumerate(payments.groupby("currency", sort=True)):
+        account = [f"03,{9000000 + n},{cur},010,0,,/"]
+        total = 0
+        for p in pays.itertuples():
+            amount = int(p.amount_cents)
+            total += amount
+            account.append(f"16,195,{amount},Z,{p.bank_reference},{p.customer_reference},")
+            facts = [f"ORG:={p.payer_name}"] if p.payer_name else []
+            if p.payer_account:
+                facts.append(f"ORG ACCT:={p.payer_account}")
+            if p.remittance:
+                facts.append(f"OBI:={p.remittance}")
+            for r in remit.get(p.payment_id, pd.DataFrame()).itertuples():
+                digits = 10 ** 2
+                kind = "CM" if r.doc_type == "credit_memo" else "IV"
+                rmr = f"RMR*{kind}*{r.document}*PI*{abs(r.amount_cents) / digits:.2f}"
+                if r.discount_cents:
+                    full = (abs(r.amount_cents) + r.discount_cents) / digits
+                    rmr += f"*{full:.2f}*{r.discount_cents / digits:.2f}"
+                facts.append(rmr + "\\")
+            account += [f"88,{f}" for f in facts]
+        account.append(f"49,{total},{len(account) + 1}/")
+        lines += account
+        group_total += total
+        accounts += 1
+    lines.append(f"98,{group_total},{accounts},{len(lines)}/")
+    lines.append(f"99,{group_total},1,{len(lines) + 1}/")
+    return "\n".join(lines) + "\n"

@@ -235,6 +235,81 @@ class Store:
         return self._write(key, f"credit_hold_{event}", body, customer_id,
                            payload={"reason": reason, "rule": rule})
 
+    def post_receipt(self, receipt: Mapping, applications: list[Mapping]) -> Written:
+        """Post one payment and its applications, in one transaction, once.
+
+        The idempotency key is the payment id: a bank file imported and posted
+        twice (under any name) posts nothing the second time, and says so.
+        Each application is also a payment received on its customer's account
+        (promises to pay are judged by those).  Deductions are opened as
+        disputes separately (:meth:`save_version`), keyed by payment and item.
+        """
+        pid = str(receipt["payment_id"])
+        when = receipt.get("value_date")
+        paid_on = when if isinstance(when, dt.date) else \
+            (pd.Timestamp(when).date() if when is not None and not pd.isna(when) else None)
+
+        def body(conn):
+            conn.execute(s.cash_receipts.insert().values(
+                payment_id=pid, customer_id=receipt.get("customer_id", "") or "",
+                value_date=paid_on, amount_cents=int(receipt["amount_cents"]),
+                currency=receipt["currency"], payer_name=str(receipt.get("payer_name", ""))[:200],
+                payer_account=str(receipt.get("payer_account", ""))[:60],
+                bank_reference=str(receipt.get("bank_reference", ""))[:120],
+                on_account_cents=int(receipt.get("on_account_cents", 0)),
+                status=receipt.get("status", "applied"),
+                source=str(receipt.get("source", ""))[:300],
+                created_at=utc_now(), created_by=self.user))
+            for a in applications:
+                conn.execute(s.cash_applications.insert().values(
+                    payment_id=pid, customer_id=a["customer_id"], document=a["document"],
+                    item_key=a["item_key"], currency=a["currency"],
+                    open_before_cents=int(a["open_before_cents"]),
+                    apply_cents=int(a["apply_cents"]), discount_cents=int(a["discount_cents"]),
+                    writeoff_cents=int(a["writeoff_cents"]),
+                    deduction_cents=int(a["deduction_cents"]),
+                    deduction_reason=a.get("deduction_reason", "") or "",
+                    rule=str(a.get("rule", ""))[:60], created_at=utc_now(),
+                    created_by=self.user))
+            for customer, paid in _paid_by_customer(receipt, applications).items():
+                conn.execute(s.payments_received.insert().values(
+                    customer_id=customer, document=pid, paid_on=paid_on or utc_now().date(),
+                    amount_cents=paid, currency=receipt["currency"],
+                    source=str(receipt.get("source", ""))[:200], created_at=utc_now(),
+                    created_by=self.user))
+        return self._write(f"cash:{pid}", "payment_posted", body,
+                           receipt.get("customer_id", "") or "", pid,
+                           int(receipt["amount_cents"]), receipt["currency"],
+                           {"status": receipt.get("status", "applied"),
+                            "applications": len(applications),
+                            "on_account_cents": int(receipt.get("on_account_cents", 0))})
+
+    def cash_receipts(self) -> pd.DataFrame:
+        """Payments posted (for the duplicate check and the Receipts Posted sheet)."""
+        t = s.cash_receipts
+        return self._frame(sa.select(t).order_by(t.c.id))
+
+    def cash_applications(self, item_keys: list[str] | None = None) -> pd.DataFrame:
+        """Applications posted, oldest first (optionally only to these items)."""
+        t = s.cash_applications
+        q = sa.select(t)
+        if item_keys is not None:
+            q = q.where(t.c.item_key.in_(list(item_keys)))
+        return self._frame(q.order_by(t.c.id))
+
+    def learned_accounts(self) -> dict[str, str]:
+        """payer account -> customer, from payments posted to exactly one customer.
+
+        An account that paid for two customers (a parent paying for its
+        subsidiaries) identifies neither: it is left out.
+        """
+        t = s.cash_receipts
+        rows = self._frame(sa.select(t.c.payer_account, t.c.customer_id).distinct().where(
+            t.c.payer_account != "", t.c.customer_id != ""))
+        counts = rows["payer_account"].value_counts()
+        single = rows[rows["payer_account"].map(counts) == 1]
+        return dict(zip(single["payer_account"], single["customer_id"], strict=True))
+
     def add_snapshot(self, as_of: dt.date, totals: pd.DataFrame, labels: list[str],
                      source: str, key: str, customers: int = 0) -> Written:
         """Store one aging summary (per currency) for trends."""
@@ -316,6 +391,19 @@ class Store:
         if limit:
             q = q.limit(limit)
         return self._frame(q)
+
+
+def _paid_by_customer(receipt: Mapping, applications: list[Mapping]) -> dict[str, int]:
+    """Cash per customer account: what was applied to each, plus what was left on account
+    with the payer's customer."""
+    out: dict[str, int] = {}
+    for a in applications:
+        out[a["customer_id"]] = out.get(a["customer_id"], 0) + int(a["apply_cents"])
+    rest = int(receipt.get("on_account_cents", 0))
+    customer = receipt.get("customer_id", "") or ""
+    if rest and customer:
+        out[customer] = out.get(customer, 0) + rest
+    return {c: v for c, v in out.items() if v}
 
 
 def open_store(url: str | None = None, workbook: str | Path | None = None,

@@ -22,7 +22,9 @@ import sqlalchemy as sa
 
 __all__ = ["metadata", "activity", "notes", "disputes", "promises", "payment_plans",
            "exceptions", "contacts", "credit_hold_events", "payments_received",
-           "aging_snapshots", "cash_receipts", "cash_applications", "VERSIONED", "DISPUTE_REASONS", "DISPUTE_STATUSES"]
+           "aging_snapshots", "cash_receipts", "cash_applications", "number_series",
+           "adjustment_documents", "journal_lines", "commission_adjustments", "approvals",
+           "VERSIONED", "DISPUTE_REASONS", "DISPUTE_STATUSES"]
 
 metadata = sa.MetaData(naming_convention={
     "ix": "ix_%(table_name)s_%(column_0_name)s",
@@ -229,6 +231,119 @@ cash_applications = sa.Table(
 )
 sa.Index("ix_cash_applications_customer", cash_applications.c.customer_id)
 sa.Index("ix_cash_applications_item_key", cash_applications.c.item_key)
+
+# Adjustments (migration 0004).  Posted documents, their journal lines and commission
+# changes are logs; the number series is the one table updated in place: a counter per
+# series, raised inside the posting transaction, so numbers have no gaps and no repeats.
+number_series = sa.Table(
+    "number_series", metadata,
+    sa.Column("series", sa.String(60), primary_key=True),
+    sa.Column("last_number", sa.BigInteger, nullable=False),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+)
+
+adjustment_documents = sa.Table(
+    "adjustment_documents", metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True,
+              autoincrement=True),
+    sa.Column("request_id", sa.String(40), nullable=False),
+    sa.Column("number", sa.String(40), nullable=False),
+    sa.Column("series", sa.String(60), nullable=False),
+    sa.Column("seq", sa.BigInteger, nullable=False),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("customer_id", sa.String(60), nullable=False),
+    sa.Column("customer_name", sa.String(200), nullable=False, server_default=""),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("doc_date", sa.Date, nullable=False),
+    sa.Column("due_date", sa.Date, nullable=True),
+    sa.Column("net_cents", sa.BigInteger, nullable=False),
+    sa.Column("tax_cents", sa.BigInteger, nullable=False),
+    sa.Column("ar_cents", sa.BigInteger, nullable=False),
+    sa.Column("tax_rate", sa.String(20), nullable=False, server_default="0"),
+    sa.Column("applies_to", sa.String(200), nullable=False, server_default=""),
+    sa.Column("applies_document", sa.String(120), nullable=False, server_default=""),
+    sa.Column("reason_code", sa.String(40), nullable=False, server_default=""),
+    sa.Column("gl_role", sa.String(40), nullable=False),
+    sa.Column("sales_partner", sa.String(120), nullable=False, server_default=""),
+    sa.Column("territory", sa.String(120), nullable=False, server_default=""),
+    sa.Column("collector", sa.String(120), nullable=False, server_default=""),
+    sa.Column("terms", sa.String(60), nullable=False, server_default=""),
+    sa.Column("po_number", sa.String(120), nullable=False, server_default=""),
+    sa.Column("bill_to", sa.Text, nullable=False, server_default=""),
+    sa.Column("refund_method", sa.String(20), nullable=False, server_default=""),
+    sa.Column("note", sa.Text, nullable=False, server_default=""),
+    sa.Column("lines", sa.JSON, nullable=True),
+    *_who_when(),
+    sa.UniqueConstraint("number", name="uq_adjustment_documents_number"),
+    sa.UniqueConstraint("series", "seq", name="uq_adjustment_documents_series_seq"),
+)
+sa.Index("ix_adjustment_documents_customer", adjustment_documents.c.customer_id)
+sa.Index("ix_adjustment_documents_request", adjustment_documents.c.request_id)
+
+journal_lines = sa.Table(
+    "journal_lines", metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True,
+              autoincrement=True),
+    sa.Column("entry_id", sa.String(40), nullable=False),
+    sa.Column("line_no", sa.Integer, nullable=False),
+    sa.Column("posted_on", sa.Date, nullable=False),
+    sa.Column("account", sa.String(40), nullable=False),
+    sa.Column("role", sa.String(40), nullable=False),
+    sa.Column("description", sa.String(200), nullable=False, server_default=""),
+    sa.Column("debit_cents", sa.BigInteger, nullable=False),
+    sa.Column("credit_cents", sa.BigInteger, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("customer_id", sa.String(60), nullable=False, server_default=""),
+    sa.Column("document", sa.String(120), nullable=False, server_default=""),
+    sa.Column("doc_kind", sa.String(20), nullable=False, server_default=""),
+    sa.Column("applies_document", sa.String(120), nullable=False, server_default=""),
+    sa.Column("request_id", sa.String(40), nullable=False),
+    *_who_when(),
+    sa.UniqueConstraint("entry_id", "line_no", name="uq_journal_lines_entry_line"),
+)
+sa.Index("ix_journal_lines_posted_on", journal_lines.c.posted_on)
+
+commission_adjustments = sa.Table(
+    "commission_adjustments", metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True,
+              autoincrement=True),
+    sa.Column("request_id", sa.String(40), nullable=False),
+    sa.Column("entry_id", sa.String(40), nullable=False),
+    sa.Column("partner", sa.String(120), nullable=False),
+    sa.Column("customer_id", sa.String(60), nullable=False),
+    sa.Column("document", sa.String(120), nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("base_cents", sa.BigInteger, nullable=False),
+    sa.Column("rate", sa.String(20), nullable=False),
+    sa.Column("commission_cents", sa.BigInteger, nullable=False),
+    sa.Column("posted_on", sa.Date, nullable=False),
+    sa.Column("why", sa.Text, nullable=False, server_default=""),
+    *_who_when(),
+    sa.UniqueConstraint("request_id", name="uq_commission_adjustments_request_id"),
+)
+sa.Index("ix_commission_adjustments_partner", commission_adjustments.c.partner)
+
+# The approval queue: one 'requested' row, then at most one 'decided' row per request
+# (unique), so two approvers deciding at once cannot both win.
+approvals = sa.Table(
+    "approvals", metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True,
+              autoincrement=True),
+    sa.Column("request_id", sa.String(40), nullable=False),
+    sa.Column("step", sa.String(10), nullable=False),  # requested / decided
+    sa.Column("decision", sa.String(10), nullable=False, server_default=""),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("customer_id", sa.String(60), nullable=False),
+    sa.Column("document", sa.String(120), nullable=False, server_default=""),
+    sa.Column("amount_cents", sa.BigInteger, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False, server_default=""),
+    sa.Column("note", sa.Text, nullable=False, server_default=""),
+    sa.Column("details", sa.JSON, nullable=True),
+    *_who_when(),
+    sa.UniqueConstraint("request_id", "step", name="uq_approvals_request_step"),
+)
+sa.Index("ix_approvals_customer", approvals.c.customer_id)
 
 #: Versioned record tables by kind.
 VERSIONED = {"note": notes, "dispute": disputes, "promise": promises,

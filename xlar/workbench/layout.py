@@ -31,8 +31,25 @@ __all__ = [
     "PLAN_INSTALLMENTS",
     "EXCEPTIONS",
     "WORKLIST",
+    "ADJUSTMENTS",
+    "APPROVALS",
+    "JOURNAL",
+    "COMMISSION_ADJUSTMENTS",
+    "COMMISSION_PAYOUT",
+    "BAD_DEBT_REVIEW",
+    "RECONCILIATION_SHEET",
+    "ADJUSTMENT_SHEETS",
+    "LETTERS",
+    "CASH_PROPOSALS",
+    "RECEIPTS_POSTED",
+    "UNIDENTIFIED_RECEIPTS",
+    "BANK_REJECTED",
     "NUMBER_FORMATS",
     "aging_columns",
+    "DASHBOARD_SHEET",
+    "PIVOT_SHEETS",
+    "CREDIT_SALES",
+    "PAYMENT_BEHAVIOUR",
 ]
 
 #: Excel number formats by column kind.  Dates use built-in format 14, which
@@ -41,6 +58,7 @@ NUMBER_FORMATS = {
     "money": '_(* #,##0.00_);_(* (#,##0.00);_(* "-"??_);_(@_)',
     "money0": '_(* #,##0_);_(* (#,##0);_(* "-"??_);_(@_)',
     "money3": '_(* #,##0.000_);_(* (#,##0.000);_(* "-"??_);_(@_)',
+    "float1": "#,##0.0",
     "date": "mm-dd-yy",
     "datetime": "yyyy-mm-dd hh:mm",
     "int": "#,##0",
@@ -335,14 +353,264 @@ WORKLIST = TableLayout("Worklist", "Worklist", (
     Col("Not Today Because", "excluded_reason", "text", 40),
 ), key="Customer ID", title="Accounts to call today, most urgent first, each with the reason.")
 
+CASH_PROPOSALS = TableLayout("Cash Proposals", "CashProposals", (
+    Col("Approve", "approve", "text", 9),
+    Col("Payment ID", "payment_id", "text", 17),
+    Col("Value Date", "value_date", "date", 11),
+    Col("Payer", "payer_name", "text", 28),
+    Col("Payment", "payment_cents", "money", 14),
+    Col("Currency", "currency", "text", 9),
+    Col("Customer ID", "customer_id", "text", 13),
+    Col("Document", "document", "text", 14),
+    Col("Open Amount", "open_cents", "money", 14),
+    Col("Apply", "apply_cents", "money", 14),
+    Col("Discount", "discount_cents", "money", 12),
+    Col("Write-off", "writeoff_cents", "money", 12),
+    Col("Deduction", "deduction_cents", "money", 12),
+    Col("Deduction Reason", "deduction_reason", "text", 16),
+    Col("On Account", "on_account_cents", "money", 13),
+    Col("Rule", "rule", "text", 18),
+    Col("Confidence", "confidence", "pct", 10),
+    Col("Proposed", "action", "text", 12),
+    Col("Why", "evidence", "text", 70),
+    Col("Status", "status", "text", 30),
+    Col("Payer Account", "payer_account", "text", 22),
+    Col("Bank Reference", "bank_reference", "text", 18),
+    Col("Source", "source", "text", 24),
+    Col("Item Key", "item_key", "text", 24),
+    Col("Line", "line", "text", 30),
+), key="Line", title="Payments matched to open items. Approve = Yes posts the row (edit amounts "
+                     "if you need to), then AR > Post Payments. Rows of one payment post "
+                     "together.")
+
+RECEIPTS_POSTED = TableLayout("Receipts Posted", "ReceiptsPosted", (
+    Col("Payment ID", "payment_id", "text", 17),
+    Col("Value Date", "value_date", "date", 11),
+    Col("Payer", "payer_name", "text", 28),
+    Col("Payment", "amount_cents", "money", 14),
+    Col("Currency", "currency", "text", 9),
+    Col("Customer ID", "customer_id", "text", 13),
+    Col("Document", "document", "text", 14),
+    Col("Applied", "apply_cents", "money", 14),
+    Col("Discount", "discount_cents", "money", 12),
+    Col("Write-off", "writeoff_cents", "money", 12),
+    Col("Deduction", "deduction_cents", "money", 12),
+    Col("Deduction Reason", "deduction_reason", "text", 16),
+    Col("On Account", "on_account_cents", "money", 13),
+    Col("Status", "status", "text", 12),
+    Col("Rule", "rule", "text", 18),
+    Col("Posted At (UTC)", "created_at", "datetime", 17),
+    Col("Posted By", "created_by", "text", 14),
+    Col("Source", "source", "text", 24),
+    Col("Line", "line", "text", 30),
+), key="Line", title="Payments posted by xlar (from the activity store), newest first.")
+
+UNIDENTIFIED_RECEIPTS = TableLayout("Unidentified Receipts", "UnidentifiedReceipts", (
+    Col("Payment ID", "payment_id", "text", 17),
+    Col("Value Date", "value_date", "date", 11),
+    Col("Payer", "payer_name", "text", 28),
+    Col("Payer Account", "payer_account", "text", 22),
+    Col("Amount", "amount_cents", "money", 14),
+    Col("Currency", "currency", "text", 9),
+    Col("Remittance", "remittance", "text", 50),
+    Col("Bank Reference", "bank_reference", "text", 18),
+    Col("Source", "source", "text", 24),
+    Col("Why", "evidence", "text", 50),
+), key="Payment ID", title="Receipts nobody could place. Find the customer, type it in the Cash "
+                           "Proposals row, approve it and post.")
+
+BANK_REJECTED = TableLayout("Bank File Rejections", "BankFileRejections", (
+    Col("File", "file", "text", 28),
+    Col("Sheet", "sheet", "text", 12),
+    Col("Line", "line", "int", 7),
+    Col("Raw", "raw", "text", 60),
+    Col("Reason", "reason", "text", 60),
+), title="Lines of the last bank or remittance file that could not be read; everything else "
+         "was.")
+
 SUMMARY_SHEET = "Summary"
 
+# -- Dashboard, PivotTables and the inputs of the KPIs (xlar.workbench.dashboard, .pivots) --
+
+DASHBOARD_SHEET = "Dashboard"
+#: The sheets holding xlar's PivotTables over the OpenItems table, one pivot each.
+PIVOT_SHEETS = ("Pivot Customers", "Pivot Partners", "Pivot Territory", "Pivot Disputes",
+                "Pivot Top Past Due")
+
+CREDIT_SALES = TableLayout("Credit Sales", "CreditSales", (
+    Col("Month", "month", "date", 11),
+    Col("Currency", "currency", "text", 9),
+    Col("Credit Sales", "credit_sales_cents", "money", 16),
+    Col("Source", "source", "text", 10),
+), key="Month", title="Credit sales per month (the current month: to date), from the general "
+                      "ledger. Type or paste them here (Source: typed); DSO and CEI use them. "
+                      "An export with settled dates fills the months itself (Source: export).")
+
+PAYMENT_BEHAVIOUR = TableLayout("Payment Behaviour", "PaymentBehaviour", (
+    Col("Customer ID", "customer_id", "text", 13),
+    Col("Customer Name", "customer_name", "text", 30),
+    Col("Currency", "currency", "text", 9),
+    Col("Invoices Paid", "invoices", "int", 9),
+    Col("Amount Paid", "paid_cents", "money", 15),
+    Col("Avg Days to Pay", "avg_days_to_pay", "float1", 10),
+    Col("Weighted Avg Days Late", "weighted_days_late", "float1", 12),
+    Col("Paid Late", "late_invoices", "int", 8),
+), key="Customer ID", title="How each customer pays: invoices settled by the as-of date (from an "
+                            "export with settled dates). Days late are weighted by the amount.")
+
+LETTERS = TableLayout("Letters", "Letters", (
+    Col("Include", "include", "text", 8),
+    Col("Customer ID", "customer_id", "text", 13),
+    Col("Customer Name", "customer_name", "text", 28),
+    Col("Letter", "letter", "text", 12),
+    Col("Level", "level", "int", 6),
+    Col("Language", "language", "text", 9),
+    Col("Delivery", "delivery", "text", 9),
+    Col("E-mail", "email", "text", 26),
+    Col("Currency", "currency", "text", 9),
+    Col("Items", "items", "int", 7),
+    Col("Amount Due", "amount_cents", "money", 14),
+    Col("Oldest (days)", "oldest_days", "int", 9),
+    Col("Last Letter", "last_letter", "text", 22),
+    Col("Why", "why", "text", 60),
+    Col("Not Sent Because", "excluded_reason", "text", 50),
+    Col("Special Text", "special_text", "text", 30),
+    Col("Status", "status", "text", 40),
+), key="Customer ID", title="Letters due today. Set Include to No to leave a customer out, or "
+                            "change Letter (Dunning, Statement, Credit hold, Special), Level "
+                            "(1-4), Language, Delivery (email/print) or E-mail; then AR > "
+                            "Produce Letters. Accounts left out are listed with the reason.")
+
 #: Sheets xlar writes, in the order a new workbench shows them.
-SHEET_ORDER = (SUMMARY_SHEET, WORKLIST.sheet, OPEN_ITEMS.sheet, "Aging by Customer",
-               "Aging by Sales Partner", CUSTOMERS.sheet, NOTES.sheet, PROMISES.sheet,
+SHEET_ORDER = (SUMMARY_SHEET, WORKLIST.sheet, OPEN_ITEMS.sheet, DASHBOARD_SHEET,
+               *PIVOT_SHEETS, "Aging by Customer",
+               "Aging by Sales Partner", PAYMENT_BEHAVIOUR.sheet, CUSTOMERS.sheet,
+               CREDIT_SALES.sheet, NOTES.sheet, PROMISES.sheet,
                DISPUTES.sheet, PAYMENT_PLANS.sheet, PLAN_INSTALLMENTS.sheet, EXCEPTIONS.sheet,
-               CLOSED_ITEMS.sheet, REJECTED.sheet, RUN_LOG.sheet, SETTINGS.sheet)
+               "Adjustments", "Approvals", "Journal", "Commission Adjustments",
+               "Commission Payout", "Bad Debt Review", "Reconciliation",
+               LETTERS.sheet, CLOSED_ITEMS.sheet, REJECTED.sheet, RUN_LOG.sheet, SETTINGS.sheet)
 
 #: The account sheets the specialist types into, by store kind.
 FORMS = {"note": NOTES, "promise": PROMISES, "dispute": DISPUTES,
          "payment_plan": PAYMENT_PLANS, "exception": EXCEPTIONS}
+
+
+# -- Adjustments (xlar.adjustments.sheets) -----------------------------------------
+# On Adjustments the specialist types the first columns (Type ... Note); xlar fills the
+# rest on Validate and Post.  On Approvals the approver types Decision and Decision Note.
+
+ADJUSTMENTS = TableLayout("Adjustments", "Adjustments", (
+    Col("Type", "kind", "text", 16),
+    Col("Customer ID", "customer_id", "text", 13),
+    Col("Document", "document", "text", 14),
+    Col("Amount", "amount", "money", 13),
+    Col("Quantity", "quantity", "text", 9),
+    Col("Unit Price", "unit_price", "money", 12),
+    Col("Lines", "lines", "text", 28),
+    Col("Reason Code", "reason_code", "text", 15),
+    Col("Tax", "tax", "text", 9),
+    Col("New PO", "po_number", "text", 12),
+    Col("Bill To", "bill_to", "text", 20),
+    Col("Refund Method", "refund_method", "text", 10),
+    Col("Note", "note", "text", 24),
+    Col("Status", "status", "text", 20),
+    Col("Numbers", "numbers", "text", 30),
+    Col("Currency", "currency", "text", 9),
+    Col("Net", "net_cents", "money", 13),
+    Col("Tax Amount", "tax_cents", "money", 12),
+    Col("Balance Change", "ar_cents", "money", 14),
+    Col("Open Before", "open_before", "money", 13),
+    Col("Open After", "open_after", "money", 13),
+    Col("Commission", "commission_cents", "money", 12),
+    Col("Why", "why", "text", 80),
+    Col("Request ID", "request_id", "text", 17),
+    Col("Checked", "checked", "text", 30),
+), key="Request ID", title="Adjustments: one request per row (Type: credit memo, credit and "
+                           "rebill, invoice, write-off, refund). Amount: tax included for "
+                           "credits, write-offs and refunds; before tax for invoices and "
+                           "rebills. Then AR > Validate, AR > Post.")
+
+APPROVALS = TableLayout("Approvals", "Approvals", (
+    Col("Request ID", "request_id", "text", 17),
+    Col("Status", "status", "text", 11),
+    Col("Decision", "decision", "text", 10),
+    Col("Decision Note", "decision_note", "text", 28),
+    Col("Type", "kind_label", "text", 12),
+    Col("Customer ID", "customer_id", "text", 13),
+    Col("Document", "document", "text", 14),
+    Col("Amount", "amount_cents", "money", 13),
+    Col("Currency", "currency", "text", 9),
+    Col("Why Approval", "reason", "text", 50),
+    Col("Requested By", "requested_by", "text", 13),
+    Col("Requested At (UTC)", "requested_at", "datetime", 17),
+    Col("Decided By", "decided_by", "text", 13),
+    Col("Decided At (UTC)", "decided_at", "datetime", 17),
+    Col("Saved", "saved", "text", 40),
+), key="Request ID", title="Approval queue: type approve or reject in Decision (and a note), "
+                           "then AR > Approve. Nobody decides on their own requests.")
+
+JOURNAL = TableLayout("Journal", "Journal", (
+    Col("Entry", "entry_id", "text", 17),
+    Col("Line", "line_no", "int", 6),
+    Col("Date", "posted_on", "date", 11),
+    Col("Account", "account", "text", 10),
+    Col("Role", "role", "text", 18),
+    Col("Description", "description", "text", 50),
+    Col("Debit", "debit_cents", "money", 13),
+    Col("Credit", "credit_cents", "money", 13),
+    Col("Currency", "currency", "text", 9),
+    Col("Customer ID", "customer_id", "text", 13),
+    Col("Document", "document", "text", 17),
+    Col("Adjusts", "applies_document", "text", 14),
+    Col("Request ID", "request_id", "text", 17),
+    Col("Entry Balance", "entry_balance", "money", 13),
+), title="Journal entries of posted adjustments. Entry Balance (the entry's debits minus its "
+         "credits, a formula) is 0 on every line. Export: xlar adjust journal.")
+
+COMMISSION_ADJUSTMENTS = TableLayout("Commission Adjustments", "CommissionAdjustments", (
+    Col("Entry", "entry_id", "text", 17),
+    Col("Date", "posted_on", "date", 11),
+    Col("Sales Partner", "partner", "text", 18),
+    Col("Customer ID", "customer_id", "text", 13),
+    Col("Document", "document", "text", 14),
+    Col("Currency", "currency", "text", 9),
+    Col("Sales Change", "base_cents", "money", 14),
+    Col("Rate", "rate", "pct", 8),
+    Col("Commission Change", "commission_cents", "money", 14),
+    Col("Why", "why", "text", 70),
+    Col("Request ID", "request_id", "text", 17),
+), title="Commission changes when an invoice's value changed (credit, rebill, write-off).")
+
+COMMISSION_PAYOUT = TableLayout("Commission Payout", "CommissionPayout", (
+    Col("Sales Partner", "partner", "text", 18),
+    Col("Currency", "currency", "text", 9),
+    Col("Adjustments", "adjustments", "int", 11),
+    Col("Sales Change", "base_cents", "money", 14),
+    Col("Commission Change", "commission_cents", "money", 16),
+), title="Per sales partner: what the next commission payout changes by (formulas over "
+         "Commission Adjustments).")
+
+BAD_DEBT_REVIEW = TableLayout("Bad Debt Review", "BadDebtReview", (
+    Col("Customer ID", "customer_id", "text", 13),
+    Col("Customer Name", "customer_name", "text", 26),
+    Col("Document", "document", "text", 14),
+    Col("Days Past Due", "days_past_due", "int", 9),
+    Col("Open Amount", "open_cents", "money", 14),
+    Col("Currency", "currency", "text", 9),
+    Col("Type", "suggested_type", "text", 10),
+    Col("Amount", "suggested_cents", "money", 13),
+    Col("Reason Code", "reason_code", "text", 14),
+    Col("Rules", "rules", "text", 30),
+    Col("Why", "why", "text", 80),
+    Col("Last Payment", "last_payment", "date", 11),
+    Col("Broken Promises", "broken_promises", "int", 9),
+), title="Proposed write-offs, each with the rules it meets and why. To write one off, copy "
+         "Customer ID, Document, Type, Amount and Reason Code to the Adjustments sheet.")
+
+RECONCILIATION_SHEET = "Reconciliation"
+
+#: The adjustment sheets, in the order a workbench shows them.
+ADJUSTMENT_SHEETS = (ADJUSTMENTS.sheet, APPROVALS.sheet, JOURNAL.sheet,
+                     COMMISSION_ADJUSTMENTS.sheet, COMMISSION_PAYOUT.sheet,
+                     BAD_DEBT_REVIEW.sheet, RECONCILIATION_SHEET)

@@ -113,8 +113,8 @@ def _values(frame: pd.DataFrame, field: str, kind: str) -> tuple[list, object]:
         return out, NUMBER_FORMATS[kind]
     if kind == "int":
         return [None if pd.isna(v) else int(v) for v in s], NUMBER_FORMATS["int"]
-    if kind == "pct":
-        return [None if pd.isna(v) else float(v) for v in s], NUMBER_FORMATS["pct"]
+    if kind in ("pct", "float1"):
+        return [None if pd.isna(v) else float(v) for v in s], NUMBER_FORMATS[kind]
     if kind == "bool":
         return ["Yes" if bool(v) else "No" for v in s], None
     return [("" if v is None or (isinstance(v, float) and np.isnan(v)) else

@@ -108,6 +108,18 @@ class XlsxPort:
 
         apply_sheet_plan(self.wb, plan, self._position(plan.sheet))
 
+    def write_pivots(self, plans, order=None) -> None:
+        """xlar's PivotTables over OpenItems (see xlar.workbench.pivots)."""
+        from xlar.workbench.pivots import apply_pivots
+
+        apply_pivots(self.wb, plans, self._position, order)
+
+    def add_charts(self, plans) -> None:
+        """Charts over cells already written (see xlar.workbench.charts)."""
+        from xlar.workbench.charts import add_charts
+
+        add_charts(self.wb, plans)
+
     def message(self, text: str) -> None:
         self.messages.append(text)
 

@@ -114,6 +114,8 @@ class Workbench(NamedTuple):
     control: Control
     worklist: pd.DataFrame
     accounts: dict
+    #: KPIs, trend and charts (xlar.workbench.dashboard.Dashboard), set by the file edge.
+    dashboard: object = None
 
 
 def _display_items(aged: pd.DataFrame) -> pd.DataFrame:
@@ -401,8 +403,6 @@ def refresh_workbook(port: WorkbookPort, source: str | Path | None = None, as_of
     given here is written back to it, so the next one-click refresh (ribbon
     or ``xlar refresh WORKBOOK``) repeats this one.  The caller saves.
     """
-    from xlar.imports.customers import read_customers
-
     progress(0, 5, "reading the workbench")
     previous = read_previous(port)
     settings = settings_from_table(previous.settings)
@@ -414,6 +414,40 @@ def refresh_workbook(port: WorkbookPort, source: str | Path | None = None, as_of
         "as_of": pd.Timestamp(as_of).date() if as_of else None}.items() if v is not None}
     settings = settings._replace(**overrides)
     settings.buckets()
+    src, result, master = read_ledger(port, settings, mapping, progress)
+    progress(2, 5, "aging")
+    from xlar.workbench.accounts import (
+        account_frames,
+        read_account_sheets,
+        workbench_store,
+        write_account_sheets,
+    )
+    from xlar.workbench.forms import FormDefaults
+
+    as_of_day = settings.as_of_or_today()
+    store = store or workbench_store(port, settings)
+    result = with_postings(result, store)
+    accounts = account_frames(store, as_of_day)
+    w = build_workbench(result, settings, as_of_day, previous, master, user or store.user,
+                        src.name, accounts, store.on_hold())
+    _remember(store, w, src.name)
+    progress(3, 5, "writing the workbench")
+    typed = read_account_sheets(port, FormDefaults(as_of_day, settings.currency, store.user))
+    write_workbench(port, w, src.name)
+    write_account_sheets(port, w.accounts, typed)
+    from xlar.workbench.dashboard import refresh_dashboard
+
+    w = w._replace(dashboard=refresh_dashboard(port, w, store, result.items, src.name))
+    return w
+
+
+def read_ledger(port: WorkbookPort, settings: Settings, mapping=None,
+                progress: Progress = no_progress
+                ) -> tuple[Path, ImportResult, pd.DataFrame | None]:
+    """The ERP export and customer master the Settings name: (export path, import result
+    with the master's rejections added, master or None)."""
+    from xlar.imports.customers import read_customers
+
     base = port.path.parent if port.path is not None else Path.cwd()
     src = settings.resolve(base, "source_file")
     if src is None:
@@ -431,26 +465,20 @@ def refresh_workbook(port: WorkbookPort, source: str | Path | None = None, as_of
         if len(cres.rejections):
             result = result._replace(rejections=pd.concat([result.rejections, cres.rejections],
                                                           ignore_index=True))
-    progress(2, 5, "aging")
-    from xlar.workbench.accounts import (
-        account_frames,
-        read_account_sheets,
-        workbench_store,
-        write_account_sheets,
-    )
-    from xlar.workbench.forms import FormDefaults
+    return src, result, master
 
-    as_of_day = settings.as_of_or_today()
-    store = store or workbench_store(port, settings)
-    accounts = account_frames(store, as_of_day)
-    w = build_workbench(result, settings, as_of_day, previous, master, user or store.user,
-                        src.name, accounts, store.on_hold())
-    _remember(store, w, src.name)
-    progress(3, 5, "writing the workbench")
-    typed = read_account_sheets(port, FormDefaults(as_of_day, settings.currency, store.user))
-    write_workbench(port, w, src.name)
-    write_account_sheets(port, w.accounts, typed)
-    return w
+
+def with_postings(result: ImportResult, store) -> ImportResult:
+    """The export with the cash applications posted in xlar that the ERP does not show
+    yet (see xlar.cashapp.posting.reflect_postings); what was done is a decision in the
+    Run Log."""
+    from xlar.cashapp.posting import reflect_postings
+
+    items, notes = reflect_postings(result.items, store.cash_applications())
+    if not notes:
+        return result
+    return result._replace(items=items, control=result.control._replace(
+        decisions=(*result.control.decisions, *notes)))
 
 
 def _remember(store, w: Workbench, source: str) -> None:

@@ -62,6 +62,9 @@ def open_workbook(path: Path) -> Workbook:
         wb = Workbook()
         wb.remove(wb.active)
         return wb
+    from xlar.workbench.pivots import read_caches_once
+
+    read_caches_once()  # openpyxl re-reads pivot caches for every sheet otherwise
     try:
         return load_workbook(path, keep_vba=path.suffix.lower() == ".xlsm", keep_links=True)
     except PermissionError:
@@ -238,6 +241,9 @@ def save_atomic(wb: Workbook, path: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".~{path.stem}-", suffix=path.suffix, dir=folder)
     os.close(fd)
+    from xlar.workbench.pivots import ready_for_save
+
+    ready_for_save(wb)  # openpyxl slips with pivot caches, see there
     try:
         wb.save(tmp)
         with open(tmp, "rb") as fh:

@@ -1,0 +1,368 @@
+"""Collection letters, end to end: demo ledger -> preview -> (edits) -> make -> send.
+
+Real components: LibreOffice makes the PDFs, an SMTP server on 127.0.0.1 (aiosmtpd)
+receives the e-mails, the activity store is SQLite and PostgreSQL (``store_url``).
+The oracle for the amounts is the aging itself, worked out here from the demo
+ledger's items with pandas, independently of the letters code; the PDFs' text is
+read back with pypdf.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from babel.dates import format_date
+from babel.numbers import format_currency
+from pypdf import PdfReader
+
+from xlar.actions import run_on_file
+from xlar.aging import age_open_items
+from xlar.demo import generate_ledger, write_demo_customers, write_demo_export
+from xlar.letters.pdf import find_soffice
+from xlar.money import minor_digits
+from xlar.store.api import open_store
+from xlar.workbench.port import XlsxPort
+from xlar.workbench.refresh import refresh
+
+try:
+    from support.smtp import MailServer
+except ImportError:
+    from tests.support.smtp import MailServer
+
+AS_OF = dt.date(2026, 10, 31)
+COMPANY = dict(company_name="Harbor Industrial Supply Co.",
+               company_address="1200 Commerce Blvd; Suite 400; Chicago, IL 60607",
+               company_email="ar@harborsupply.com", company_phone="+1 312 555 0147",
+               signature_name="Alicia Gómez", signature_title="Credit & Collections")
+
+
+@pytest.fixture
+def soffice():
+    if find_soffice() is None:
+        from conftest import missing_oracle
+
+        missing_oracle("LibreOffice (soffice) is not installed")
+
+
+def _ledger():
+    # 26 customers, about a third Spanish-speaking, in USD, EUR and MXN.
+    return generate_ledger(seed=11, customers=26, items=230, as_of=AS_OF)
+
+
+def _workbench(tmp_path: Path, store_url: str, smtp_port: int | None = None, **settings):
+    ledger = _ledger()
+    export, master = tmp_path / "open_items.csv", tmp_path / "customers.csv"
+    write_demo_export(ledger, export)
+    write_demo_customers(ledger, master)
+    wb = tmp_path / "AR Workbench.xlsx"
+    extra = {"smtp_host": "127.0.0.1", "smtp_port": str(smtp_port), "smtp_starttls": "no",
+             "smtp_rate_per_minute": "6000"} if smtp_port else {}
+    run_on_file("setup_workbench", wb, db_url=store_url,
+                sales_partner_emails="Dana Whitaker=dana@harborsupply.com; "
+                                     "Lucía Fernández=lucia@harborsupply.com",
+                **COMPANY, **extra, **settings)
+    refresh(wb, source=export, as_of=AS_OF, customers=master)
+    return wb, ledger
+
+
+def _aged(ledger) -> pd.DataFrame:
+    return age_open_items(ledger.items, AS_OF)
+
+
+def _seed(store, aged: pd.DataFrame) -> dict:
+    """Give the store a history: earlier letters, a dispute, a promise, a plan, an
+    exception.  Returns what was seeded, by role, for the expectations."""
+    debit_past = aged[(aged["open_cents"] > 0) & (aged["days_past_due"] > 0)
+                      & ~aged["disputed"]]
+    oldest = debit_past.groupby("customer_id")["days_past_due"].max().sort_values()
+    credits = aged[aged["open_cents"] < 0].groupby("customer_id")["open_cents"].sum()
+    due = debit_past.groupby("customer_id")["open_cents"].sum()
+    # Customers whose letter is surely positive after credits, oldest item first.
+    clear = [c for c in oldest.index if due[c] + credits.get(c, 0) > 0]
+    old = [c for c in clear if oldest[c] >= 100]
+    mid = [c for c in clear if 40 <= oldest[c] < 100]
+    seeded = {"level2": mid[0], "level4": old[0], "gap": old[1], "exception": old[2],
+              "promise": old[3], "plan": mid[1]}
+
+    def sent(cid, level, day):
+        store.record("letter_sent", f"letter:earlier:{cid}:{level}:{day}", cid,
+                     payload={"family": "dunning", "level": level,
+                              "letter_date": day.isoformat()})
+
+    sent(seeded["level2"], 1, AS_OF - dt.timedelta(days=30))     # level 1 a month ago -> 2
+    sent(seeded["level4"], 3, AS_OF - dt.timedelta(days=60))
+    sent(seeded["level4"], 4, AS_OF - dt.timedelta(days=30))     # at level 4: 4 again
+    sent(seeded["gap"], 1, AS_OF - dt.timedelta(days=5))         # too soon for another
+    store.save_version("exception", {"customer_id": seeded["exception"],
+                                     "reason": "Bankruptcy filing: legal handles it",
+                                     "until_date": AS_OF + dt.timedelta(days=60),
+                                     "approved_by": "CFO", "ended": False})
+    store.save_version("promise", {"customer_id": seeded["promise"], "document": "",
+                                   "promised_on": AS_OF - dt.timedelta(days=2),
+                                   "promised_date": AS_OF + dt.timedelta(days=10),
+                                   "amount_cents": 100000, "currency": "USD", "contact": "",
+                                   "note": "", "cancelled": False})
+    store.save_version("payment_plan", {"customer_id": seeded["plan"], "total_cents": 500000,
+                                        "currency": "USD", "installments": 3,
+                                        "first_date": AS_OF + dt.timedelta(days=15),
+                                        "frequency": "monthly", "documents": "",
+                                        "note": "", "cancelled": False})
+    # A dispute on one document of a customer who still gets a letter for the rest.
+    rest = [c for c in clear if c not in seeded.values()
+            and (debit_past["customer_id"] == c).sum() >= 2]
+    cid = rest[0]
+    doc = debit_past[debit_past["customer_id"] == cid].sort_values("document")["document"].iloc[0]
+    store.save_version("dispute", {"customer_id": cid, "document": doc, "reason_code": "pricing",
+                                   "amount_cents": 1000, "currency": "USD", "status": "open",
+                                   "owner": "ana", "opened_on": AS_OF - dt.timedelta(days=9),
+                                   "note": ""})
+    seeded["disputed_doc"] = (cid, doc)
+    return seeded
+
+
+def _expected(aged: pd.DataFrame, seeded: dict) -> pd.DataFrame:
+    """Per customer: the amount due per currency (the aging's figures) and the level,
+    restating the policy's rule (1,30,60,90 + 5 grace days; no skipping)."""
+    cid_d, doc_d = seeded["disputed_doc"]
+    left_out = aged["disputed"] | ((aged["customer_id"] == cid_d) & (aged["document"] == doc_d))
+    dunned = aged[(aged["open_cents"] > 0) & (aged["days_past_due"] > 0) & ~left_out]
+    rows = []
+    for cid, g in dunned.groupby("customer_id"):
+        oldest = int(g["days_past_due"].max())
+        credits = aged[(aged["customer_id"] == cid) & (aged["open_cents"] < 0)]
+        amounts = {}
+        for cur, cg in g.groupby("currency"):
+            net = int(cg["open_cents"].sum()) + int(
+                credits.loc[credits["currency"] == cur, "open_cents"].sum())
+            if net > 0:
+                amounts[cur] = net
+        by_age = sum(oldest >= t + 5 for t in (1, 30, 60, 90))
+        level = {seeded["level2"]: 2, seeded["level4"]: 4}.get(cid, 1)
+        rows.append((cid, oldest, amounts, min(level, by_age)))
+    return pd.DataFrame(rows, columns=["customer_id", "oldest", "amounts", "level"]) \
+        .set_index("customer_id")
+
+
+def _text(pdf: Path) -> str:
+    """A PDF's text, spaces normalised (a no-break space reads back as a space)."""
+    return " ".join(" ".join(p.extract_text() for p in PdfReader(pdf).pages).split())
+
+
+def _money(cents: int, currency: str, language: str) -> str:
+    locale = {"en": {"EUR": "en_IE"}, "es": {"EUR": "es_ES", "MXN": "es_MX",
+                                              "USD": "es_MX"}}[language].get(currency, "en_US")
+    text = format_currency(Decimal(cents).scaleb(-minor_digits(currency)), currency,
+                           locale=locale)
+    # CLDR glues the code to the digits ("USD1,234.56"); letters put a space between.
+    return " ".join(re.sub(r"^([A-Z]{3})(\d)", r"\1 \2", text).split())
+
+
+def _edit_letters_sheet(wb: Path, changes: dict[str, dict[str, object]]) -> None:
+    """Change cells of the Letters sheet as a specialist would in Excel."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(wb)
+    ws = book["Letters"]
+    header_row = next(r for r in range(1, 6) if ws.cell(r, 1).value == "Include")
+    headers = {ws.cell(header_row, c).value: c for c in range(1, ws.max_column + 1)}
+    for r in range(header_row + 1, ws.max_row + 1):
+        cid = ws.cell(r, headers["Customer ID"]).value
+        for header, value in changes.get(cid, {}).items():
+            ws.cell(r, headers[header]).value = value
+    book.save(wb)
+
+
+def test_preview_make_send_every_past_due_customer_once_at_the_right_level(
+        tmp_path, store_url, soffice):
+    with MailServer() as server:
+        wb, ledger = _workbench(tmp_path, store_url, server.port)
+        store = open_store(store_url)
+        aged = _aged(ledger)
+        seeded = _seed(store, aged)
+        expected = _expected(aged, seeded)
+
+        # -- Preview: one row per past-due customer, with the level or the reason.
+        outcome = run_on_file("preview_letters", wb)
+        sheet = XlsxPort(wb).table_frame("Letters")
+        assert sheet["Customer ID"].is_unique
+        past_due = set(aged.loc[(aged["open_cents"] > 0) & (aged["days_past_due"] > 0),
+                                "customer_id"])
+        assert set(sheet["Customer ID"]) == past_due
+        rows = sheet.set_index("Customer ID")
+        why_not = rows["Not Sent Because"].fillna("")
+        assert "exception list" in why_not[seeded["exception"]]
+        assert "Bankruptcy filing" in why_not[seeded["exception"]]
+        assert "promise to pay" in why_not[seeded["promise"]]
+        assert "payment plan" in why_not[seeded["plan"]]
+        assert "waits 14 days" in why_not[seeded["gap"]]
+        excluded_here = {seeded[k] for k in ("exception", "promise", "plan", "gap")}
+        letters_expected = {c for c, e in expected.iterrows()
+                            if c not in excluded_here and e["amounts"] and e["level"] >= 1}
+        proposed = set(rows.index[rows["Include"] == "Yes"])
+        assert proposed == letters_expected
+        for cid in past_due - proposed:
+            assert why_not[cid], f"{cid} is left out without a reason"
+        for cid in proposed:
+            assert int(rows.loc[cid, "Level"]) == expected.loc[cid, "level"], cid
+        assert int(rows.loc[seeded["level2"], "Level"]) == 2
+        assert int(rows.loc[seeded["level4"], "Level"]) == 4
+        assert "levels are not skipped" in rows.loc[seeded["level2"], "Why"] or \
+            expected.loc[seeded["level2"], "oldest"] < 65
+        cid_d, doc_d = seeded["disputed_doc"]
+        assert f"{doc_d} in dispute (pricing" in rows.loc[cid_d, "Why"]
+        assert outcome.message.startswith("Letter preview at 2026-10-31")
+
+        # -- The specialist unticks one letter and raises one level.
+        ordinary = sorted(proposed - {seeded["level2"], seeded["level4"], cid_d})
+        untick, raise_ = ordinary[0], ordinary[1]
+        _edit_letters_sheet(wb, {untick: {"Include": "No"}, raise_: {"Level": 2}})
+        made = run_on_file("produce_letters", wb)
+        folder = Path(re.search(r"batch folder: (.*)", "\n".join(made.details)).group(1))
+        manifest = __import__("json").loads((folder / "batch.json").read_text("utf-8"))
+        letters = {e["customer_id"]: e for e in manifest["letters"]}
+        assert set(letters) == proposed - {untick}
+        assert letters[raise_]["level"] == 2 and letters[raise_]["kind"] == "dunning_2"
+        for cid, e in letters.items():
+            if cid != raise_:
+                assert e["level"] == expected.loc[cid, "level"], cid
+            assert (folder / e["docx"]).is_file() and (folder / e["pdf"]).is_file()
+            assert bool(e["eml"]) == bool(e["email"])
+
+        # -- Totals in each letter equal the aging, to the cent (from the PDF's text).
+        merged = PdfReader(folder / "letters-all.pdf")
+        assert len(merged.pages) == sum(e["pages"] for e in letters.values())
+        for cid, e in letters.items():
+            assert e["amounts"] == expected.loc[cid, "amounts"], cid
+            text = _text(folder / e["pdf"])
+            label = "Importe pendiente" if e["language"] == "es" else "Amount now due"
+            for cur, cents in e["amounts"].items():
+                assert f"{label} {_money(cents, cur, e['language'])}" in text, (cid, text[-400:])
+            assert cid in text
+        assert f"{doc_d} (in dispute)" in _text(folder / letters[cid_d]["pdf"]) or \
+            f"{doc_d} (en reclamación)" in _text(folder / letters[cid_d]["pdf"])
+
+        # -- A Spanish customer gets a Spanish letter: Spanish dates and amounts.
+        spanish = [e for e in letters.values() if e["language"] == "es"]
+        assert spanish, "the demo ledger has Spanish-speaking customers"
+        es = next((e for e in spanish if "EUR" in e["amounts"]), spanish[0])
+        text = _text(folder / es["pdf"])
+        assert format_date(AS_OF, "long", locale="es_ES") == "31 de octubre de 2026"
+        assert "31 de octubre de 2026" in text and "Estimados señores" in text
+        assert "Atentamente" in text and "Dear" not in text
+        if "EUR" in es["amounts"]:
+            assert re.search(r"\d{1,3}(\.\d{3})*,\d{2}\s€", text)
+
+        # -- The sheet now says what was made; the report lists everything.
+        after = XlsxPort(wb).table_frame("Letters").set_index("Customer ID")
+        assert after.loc[untick, "Include"] == "No"
+        assert after.loc[raise_, "Level"] == 2
+        assert manifest["batch_id"] in after.loc[raise_, "Status"]
+        report = (folder / "report.md").read_text("utf-8")
+        assert f"| {untick} | Set to No on the Letters sheet. |" in report
+        assert "Bankruptcy filing" in report
+
+        # -- Sales-partner lists: a workbook and a PDF each, e-mailed where an address is set.
+        partners = {p["partner"]: p for p in manifest["partners"]}
+        due_by_partner = aged[(aged["open_cents"] > 0) & (aged["days_past_due"] > 0)] \
+            .groupby("sales_partner")["open_cents"].count()
+        assert {p: v["items"] for p, v in partners.items()} == due_by_partner.to_dict()
+        for p in partners.values():
+            assert (folder / p["xlsx"]).is_file() and (folder / p["pdf"]).is_file()
+            assert bool(p["eml"]) == (p["partner"] in ("Dana Whitaker", "Lucía Fernández"))
+
+        # -- Send: a dry run sends nothing; then every e-mail goes, once.
+        dry = run_on_file("send_letters", wb)
+        assert dry.message.startswith("Dry run") and not server.messages
+        assert (store.log()["action"] == "letter_sent").sum() == 4  # only the seeded ones
+        sent = run_on_file("send_letters_now", wb)
+        emailed = {cid: e for cid, e in letters.items() if e["delivery"] == "email"}
+        partner_mails = [p for p in partners.values() if p["eml"]]
+        server.wait_for(len(emailed) + len(partner_mails))
+        assert len(server.messages) == len(emailed) + len(partner_mails), sent.details
+        by_to = {}
+        for rcpt, msg in server.messages:
+            assert len(rcpt) == 1
+            by_to.setdefault(rcpt[0], []).append(msg)
+        assert all(len(v) == 1 for v in by_to.values())
+        for cid, e in emailed.items():
+            msg = by_to[e["email"]][0]
+            assert msg["Subject"] == e["subject"] and msg["Content-Language"] == e["language"]
+            plain = msg.get_body(("plain",)).get_content()
+            html = msg.get_body(("html",)).get_content()
+            pdfs = [a for a in msg.iter_attachments()
+                    if a.get_content_type() == "application/pdf"]
+            assert len(pdfs) == 1
+            attached = tmp_path / f"got-{cid}.pdf"
+            attached.write_bytes(pdfs[0].get_content())
+            text = _text(attached)
+            for cur, cents in e["amounts"].items():
+                amount = _money(cents, cur, e["language"])
+                assert amount in text and amount in " ".join(plain.split())
+            if e["language"] == "es":
+                assert "Les adjuntamos" in plain and "lang=\"es\"" in html
+            else:
+                assert "Please find attached" in plain
+        log = store.log()
+        sent_rows = log[log["action"] == "letter_sent"]
+        assert len(sent_rows) == len(emailed) + 4  # and the 4 seeded earlier letters
+        posted = log[log["action"] == "letter_posted"]
+        assert len(posted) == len(letters) - len(emailed)
+        assert sent.message.startswith(f"Batch {manifest['batch_id']}: {len(emailed)} e-mails "
+                                       "sent")
+
+        # -- Sending again sends nobody twice; the next preview sees the letters sent.
+        again = run_on_file("send_letters_now", wb)
+        assert len(server.messages) == len(emailed) + len(partner_mails)
+        assert ", 0 e-mails sent" in again.message or ": 0 e-mails sent" in again.message
+        run_on_file("preview_letters", wb)
+        later = XlsxPort(wb).table_frame("Letters").set_index("Customer ID")
+        some = next(iter(emailed))
+        assert "went out on 2026-" in later.loc[some, "Not Sent Because"]
+
+
+def test_letters_cli_plain_errors_and_a_dry_run(tmp_path, soffice):
+    import os
+    import subprocess
+    import sys
+
+    from typer.testing import CliRunner
+
+    from xlar.cli import app
+
+    def xlar(*args):
+        r = CliRunner().invoke(app, [str(a) for a in args], env={"COLUMNS": "200"})
+        return r.exit_code, " ".join(r.output.split())
+
+    empty = tmp_path / "empty.xlsx"
+    assert xlar("workbench", "new", empty)[0] == 0
+    # The installed entry point itself: a plain sentence and exit code 2, no traceback.
+    r = subprocess.run([sys.executable, "-m", "xlar", "letters", "preview", str(empty)],
+                       capture_output=True, text=True, timeout=120,
+                       env={**os.environ, "COLUMNS": "200"})
+    assert r.returncode == 2 and "refresh the aging first" in r.stderr
+    assert "Traceback" not in r.stderr + r.stdout
+    code, out = xlar("letters", "send", empty)
+    assert code == 2 and "there is no letter batch" in out
+
+    wb, _ = _workbench(tmp_path, f"sqlite:///{tmp_path / 'store.sqlite'}")
+    code, out = xlar("letters", "preview", wb)
+    assert code == 0 and "Letter preview at 2026-10-31" in out
+    code, out = xlar("letters", "make", wb)
+    assert code == 0 and "letters made in batch" in out, out
+    code, out = xlar("letters", "send", wb)
+    assert code == 0 and "Dry run" in out and "Nothing was sent" in out
+    code, out = xlar("letters", "send", wb, "--send", "--smtp", "127.0.0.1:1", "--no-starttls")
+    assert code == 1 and "cannot reach the mail server 127.0.0.1:1" in out
+    assert "Traceback" not in out
+    code, out = xlar("letters", "one", wb, "receipt", "C10001", "--amount", "10", "--last4",
+                     "4111 1111 1111 1111")
+    assert code == 2 and "last four digits" in out
+    code, out = xlar("letters", "one", wb, "statement", "C10001", "--language", "es")
+    assert code == 0 and "Statement of account for C10001" in out
+    pdf = Path(re.search(r"PDF: (\S.*?\.pdf)", out).group(1))
+    assert "Extracto de la cuenta C10001 a 31 de octubre de 2026" in _text(pdf)

@@ -1,0 +1,214 @@
+"""Posting approved cash applications: what they do to the open items, checked first.
+
+The specialist approves proposals on the *Cash Proposals* sheet (and may edit
+the amounts); :func:`plan_postings` turns the approved rows into receipts and
+applications, refusing what does not add up, and :func:`apply_to_items`
+reduces the open items.  Both are pure.  Recording them (once per payment,
+whatever happens) is :meth:`xlar.store.api.Store.post_receipt`.
+
+What an application does to its item, to the cent::
+
+    open after = open before - applied - discount - small write-off
+
+A deduction (short payment with a reason) is *not* a reduction: it stays
+open on the item, which becomes disputed, and a dispute is opened for it.
+
+Until the ERP has the payment too, the next export still shows the item
+unpaid.  :func:`reflect_postings` notices (the export's open amount is the
+one the application started from) and subtracts it again, so a refreshed
+aging shows what was posted; once the ERP's amount has moved on, the ERP's
+figure stands.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from xlar.money import format_money
+
+__all__ = ["PostingPlan", "plan_postings", "apply_to_items", "reflect_postings",
+           "reduction_cents", "APPLICATION_FIELDS"]
+
+APPLICATION_FIELDS = ("payment_id", "customer_id", "document", "item_key", "currency",
+                      "open_before_cents", "apply_cents", "discount_cents", "writeoff_cents",
+                      "deduction_cents", "deduction_reason", "rule")
+
+
+class PostingPlan(NamedTuple):
+    """What posting the approved proposals will do.
+
+    receipts: one row per payment to post (payment_id, customer_id, value_date,
+      amount_cents, currency, payer_name, payer_account, bank_reference,
+      on_account_cents, status: applied / on_account / unidentified).
+    applications: one row per open item touched (:data:`APPLICATION_FIELDS`).
+    refused: payments not posted, with the reason (payment_id, reason).
+    """
+
+    receipts: pd.DataFrame
+    applications: pd.DataFrame
+    refused: pd.DataFrame
+
+
+def reduction_cents(app) -> int:
+    """How much an application takes off its item's open amount."""
+    return int(app["apply_cents"]) + int(app["discount_cents"]) + int(app["writeoff_cents"])
+
+
+def plan_postings(approved: pd.DataFrame, payments: pd.DataFrame,
+                  open_items: pd.DataFrame) -> PostingPlan:
+    """Check the approved proposal rows (PROPOSAL_COLUMNS, as edited) and plan them.
+
+    A payment is refused whole, never in part, when: its rows' applied
+    amounts plus what is left on account do not equal the payment; an item
+    it names is no longer open, or is in another currency; it would take an
+    item below zero (or a credit above zero); or two payments in this batch
+    would, together, take an item further than its balance.
+    """
+    pay = payments.set_index("payment_id") if len(payments) else payments
+    items = open_items.set_index("item_key") if len(open_items) else open_items
+    left = {k: int(v) for k, v in items["open_cents"].items()} if len(items) else {}
+    receipts, apps, refused = [], [], []
+    for pid, rows in approved.groupby("payment_id", sort=False):
+        problem, planned = _check_payment(pid, rows, pay, items, left)
+        if problem:
+            refused.append({"payment_id": pid, "reason": problem})
+            continue
+        for a in planned:
+            left[a["item_key"]] -= reduction_cents(a)
+        apps += planned
+        p = pay.loc[pid] if pid in pay.index else None
+        first = rows.iloc[0]
+        on_account = int(rows["on_account_cents"].sum())
+        customer = str(first["customer_id"] or "")
+        status = "applied" if planned else ("on_account" if customer else "unidentified")
+        receipts.append({
+            "payment_id": pid, "customer_id": customer,
+            "value_date": first["value_date"], "amount_cents": int(first["payment_cents"]),
+            "currency": first["currency"],
+            "payer_name": str(p["payer_name"]) if p is not None else str(first["payer_name"]),
+            "payer_account": str(p["payer_account"]) if p is not None else "",
+            "bank_reference": str(p["bank_reference"]) if p is not None else "",
+            "on_account_cents": on_account, "status": status,
+            "source": ("" if p is None else str(p["source"]) if "source" in p.index
+                       else f"{p['source_file']} line {p['source_line']}"),
+        })
+    return PostingPlan(
+        pd.DataFrame(receipts, columns=["payment_id", "customer_id", "value_date",
+                                        "amount_cents", "currency", "payer_name",
+                                        "payer_account", "bank_reference",
+                                        "on_account_cents", "status", "source"]),
+        pd.DataFrame(apps, columns=list(APPLICATION_FIELDS)),
+        pd.DataFrame(refused, columns=["payment_id", "reason"]))
+
+
+def _check_payment(pid, rows: pd.DataFrame, pay, items, left: dict) -> tuple[str, list[dict]]:
+    first = rows.iloc[0]
+    cur, amount = str(first["currency"]), int(first["payment_cents"])
+    money = lambda c: format_money(int(c), cur)  # noqa: E731
+    if amount <= 0:
+        return f"{money(amount)} is not a receipt", []
+    applied = int(rows["apply_cents"].sum())
+    on_account = int(rows["on_account_cents"].sum())
+    if applied + on_account != amount:
+        return (f"applied {money(applied)} + on account {money(on_account)} is not the payment's "
+                f"{money(amount)}: correct the amounts and approve again"), []
+    if (rows[["apply_cents", "discount_cents", "writeoff_cents", "deduction_cents",
+              "on_account_cents"]] < 0).any().any():
+        return "an amount is negative: amounts applied, discounts, write-offs and deductions " \
+               "are entered as positive numbers", []
+    planned = []
+    for r in rows[rows["item_key"].astype(str) != ""].to_dict("records"):
+        key = r["item_key"]
+        if key not in left:
+            return f"{r['document']} is no longer open (refresh the aging, then match again)", []
+        item = items.loc[key]
+        if str(item["currency"]) != cur:
+            return f"{r['document']} is in {item['currency']}, the payment in {cur}", []
+        before = left[key]
+        reduce = reduction_cents(r)
+        after = before - reduce
+        if (before > 0 and (after < 0 or after < int(r["deduction_cents"]))) or \
+                (before < 0 and after > 0):
+            return (f"{r['document']} has {money(before)} open; this would take off "
+                    f"{money(reduce)}"
+                    + (f" and leave {money(int(r['deduction_cents']))} as a deduction"
+                       if int(r["deduction_cents"]) else "")), []
+        planned.append({
+            "payment_id": pid, "customer_id": str(item["customer_id"]),
+            "document": str(item["document"]), "item_key": key, "currency": cur,
+            "open_before_cents": before, "apply_cents": int(r["apply_cents"]),
+            "discount_cents": int(r["discount_cents"]),
+            "writeoff_cents": int(r["writeoff_cents"]),
+            "deduction_cents": int(r["deduction_cents"]),
+            "deduction_reason": str(r["deduction_reason"] or ""), "rule": str(r["rule"] or ""),
+        })
+    return "", planned
+
+
+def apply_to_items(open_items: pd.DataFrame, applications: pd.DataFrame) -> pd.DataFrame:
+    """The open items after the applications: open amounts reduced, items with a
+    deduction left open flagged disputed.  Items paid off keep a zero balance
+    (the caller decides whether they leave the list)."""
+    out = open_items.copy()
+    if not len(applications):
+        return out
+    apps = applications.assign(reduce=applications["apply_cents"] +
+                               applications["discount_cents"] + applications["writeoff_cents"])
+    by_key = apps.groupby("item_key")["reduce"].sum()
+    at = out["item_key"].map(by_key).fillna(0).astype(np.int64)
+    out["open_cents"] = out["open_cents"].to_numpy(np.int64) - at.to_numpy()
+    disputed = set(apps.loc[apps["deduction_cents"] > 0, "item_key"])
+    if disputed and "disputed" in out:
+        out.loc[out["item_key"].isin(disputed), "disputed"] = True
+    return out
+
+
+def reflect_postings(items: pd.DataFrame, applications: pd.DataFrame
+                     ) -> tuple[pd.DataFrame, list[str]]:
+    """Apply to an ERP export the postings the ERP does not show yet.
+
+    For each item, its applications in the order they were posted: when the
+    item's amount is still the one an application started from, the ERP has
+    not booked it, so it is subtracted here; when it is already that amount
+    less the reduction, the ERP has it.  Anything else (the ERP changed the
+    item another way) leaves the ERP's amount and says so.  Returns the items
+    (those brought to zero removed) and one sentence per kind of outcome.
+    """
+    if not len(applications) or not len(items):
+        return items, []
+    keys = set(items["item_key"])
+    apps = applications[applications["item_key"].isin(keys)]
+    if not len(apps):
+        return items, []
+    at = dict(zip(items["item_key"], items["open_cents"].astype(np.int64), strict=True))
+    pending = booked = changed = 0
+    disputed = set()
+    for a in apps.sort_values("id" if "id" in apps else "payment_id").to_dict("records"):
+        now, before, reduce = at[a["item_key"]], int(a["open_before_cents"]), reduction_cents(a)
+        if now == before:
+            at[a["item_key"]] = now - reduce
+            pending += 1
+            if int(a["deduction_cents"]):
+                disputed.add(a["item_key"])
+        elif now == before - reduce:
+            booked += 1
+        else:
+            changed += 1
+    out = items.copy()
+    out["open_cents"] = out["item_key"].map(at).astype(np.int64)
+    if disputed and "disputed" in out:
+        out.loc[out["item_key"].isin(disputed), "disputed"] = True
+    out = out[out["open_cents"] != 0].reset_index(drop=True)
+    notes = []
+    if pending:
+        notes.append(f"{pending} cash applications posted in xlar are not in the ERP export yet: "
+                     "applied to the aging")
+    if booked:
+        notes.append(f"{booked} cash applications posted in xlar are already in the ERP export")
+    if changed:
+        notes.append(f"{changed} items paid in xlar were changed in the ERP since: the ERP's "
+                     "amounts are shown")
+    return out, notes

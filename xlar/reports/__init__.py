@@ -1,0 +1,1 @@
+"""Reports for people outside the workbench: the management past-due report."""
