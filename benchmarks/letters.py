@@ -16,6 +16,7 @@ batched run measured it.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import subprocess
 import sys
@@ -91,6 +92,9 @@ def main() -> None:
     ap.add_argument("--baseline-sample", type=int, default=20)
     args = ap.parse_args()
     letters, as_of = _letters(args.letters)
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"machine: {os.cpu_count()} CPUs, load average {load:.1f} when the run started "
+          "(other work on the machine slows LibreOffice down)")
     work = Path(tempfile.mkdtemp(prefix="xlar-bench-letters-"))
     try:
         seconds, result = _batched(letters, as_of, work)

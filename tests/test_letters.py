@@ -289,7 +289,13 @@ def test_preview_make_send_every_past_due_customer_once_at_the_right_level(
             assert len(rcpt) == 1
             by_to.setdefault(rcpt[0], []).append(msg)
         assert all(len(v) == 1 for v in by_to.values())
-        for cid, e in emailed.items():
+        one = next(iter(emailed.values()))
+        got = tmp_path / "attachment.pdf"
+        got.write_bytes(next(by_to[one["email"]][0].iter_attachments()).get_content())
+        assert len(PdfReader(got).pages) == one["pages"]
+        money = next(iter(one["amounts"].items()))
+        assert _money(money[1], money[0], one["language"]) in _text(got)
+        for e in emailed.values():
             msg = by_to[e["email"]][0]
             assert msg["Subject"] == e["subject"] and msg["Content-Language"] == e["language"]
             plain = msg.get_body(("plain",)).get_content()
@@ -297,12 +303,10 @@ def test_preview_make_send_every_past_due_customer_once_at_the_right_level(
             pdfs = [a for a in msg.iter_attachments()
                     if a.get_content_type() == "application/pdf"]
             assert len(pdfs) == 1
-            attached = tmp_path / f"got-{cid}.pdf"
-            attached.write_bytes(pdfs[0].get_content())
-            text = _text(attached)
+            # The attachment is the letter's PDF (whose text was checked above), intact.
+            assert pdfs[0].get_content() == (folder / e["pdf"]).read_bytes()
             for cur, cents in e["amounts"].items():
-                amount = _money(cents, cur, e["language"])
-                assert amount in text and amount in " ".join(plain.split())
+                assert _money(cents, cur, e["language"]) in " ".join(plain.split())
             if e["language"] == "es":
                 assert "Les adjuntamos" in plain and "lang=\"es\"" in html
             else:
@@ -319,6 +323,9 @@ def test_preview_make_send_every_past_due_customer_once_at_the_right_level(
         again = run_on_file("send_letters_now", wb)
         assert len(server.messages) == len(emailed) + len(partner_mails)
         assert ", 0 e-mails sent" in again.message or ": 0 e-mails sent" in again.message
+        # A batch made again from the same (now stale) sheet writes nobody again.
+        stale = run_on_file("produce_letters", wb)
+        assert stale.message.startswith("Not done: there is no letter to make"), stale.message
         run_on_file("preview_letters", wb)
         later = XlsxPort(wb).table_frame("Letters").set_index("Customer ID")
         some = next(iter(emailed))
@@ -364,5 +371,5 @@ def test_letters_cli_plain_errors_and_a_dry_run(tmp_path, soffice):
     assert code == 2 and "last four digits" in out
     code, out = xlar("letters", "one", wb, "statement", "C10001", "--language", "es")
     assert code == 0 and "Statement of account for C10001" in out
-    pdf = Path(re.search(r"PDF: (\S.*?\.pdf)", out).group(1))
+    (pdf,) = (tmp_path / "Letters").glob("*/pdf/C10001-statement.pdf")
     assert "Extracto de la cuenta C10001 a 31 de octubre de 2026" in _text(pdf)

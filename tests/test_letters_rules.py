@@ -16,7 +16,7 @@ from docx import Document
 
 from xlar.aging import age_open_items
 from xlar.dunning import DEFAULT_POLICY, PolicyError, describe_policy, parse_policy
-from xlar.letters.compose import batch_letters, receipt_letter, Recipient
+from xlar.letters.compose import Recipient, batch_letters, receipt_letter
 from xlar.letters.documents import Company, Signature, letter_context
 from xlar.letters.errors import LetterError
 from xlar.letters.render import TEMPLATE_ROOT, CompiledTemplate, template_path
@@ -272,3 +272,33 @@ def test_committed_templates_are_what_the_script_makes(tmp_path):
                     f"{committed} is stale: run python workbooks/letters/make_templates.py"
                 assert a.read("word/styles.xml") == b.read("word/styles.xml")
             CompiledTemplate(committed)  # every template compiles
+
+
+def test_sheet_edits_untick_change_level_force_and_stale_rows():
+    from xlar.aging import make_buckets
+    from xlar.letters.sheets import LetterEdit
+
+    aged = _items([("A", "A1", 40, 10000, "USD"), ("B", "B1", 40, 10000, "USD"),
+                   ("C", "C1", 40, 10000, "USD"), ("D", "D1", 40, 10000, "USD"),
+                   ("E", "E1", 40, 10000, "USD")])
+    facts = _facts(history=[("C", AS_OF, "dunning", 1), ("D", AS_OF, "dunning", 1)],
+                   exceptions=[("E", "Legal", None, "CFO")])
+
+    def edit(cid, include=True, level=0, letter="", reason=""):
+        return LetterEdit(cid, include, letter, level, "", "", "", "", "", 0, reason)
+
+    sel = select_letters(aged, None, facts, DEFAULT_POLICY, AS_OF)
+    edits = {"A": edit("A", include=False), "B": edit("B", level=3),
+             "C": edit("C", reason="A letter already went out on 2026-10-31"),  # overridden
+             "D": edit("D"),                                 # stale: Yes from an older sheet
+             "E": edit("E", letter="Statement", reason="On the exception list")}
+    out = batch_letters(sel, aged, edits, DEFAULT_POLICY, AS_OF, make_buckets())
+    made = {x.customer_id: x for x in out.letters}
+    left = dict(out.left_out)
+    notes = dict(out.notes)
+    assert left["A"] == "Set to No on the Letters sheet."
+    assert made["B"].kind == "dunning_3" and "Level 3 as set" in notes["B"]
+    assert made["C"].kind == "dunning_2"  # the next level after the one sent
+    assert "Made although the preview left it out" in notes["C"]
+    assert "the Letters sheet is older than this: run Letter Preview again" in left["D"]
+    assert made["E"].kind == "statement" and made["E"].lines[0].role == "open"

@@ -41,7 +41,8 @@ def letters_preview(workbook: WorkbookArg, as_of: AsOf = None):
     from xlar.actions import run_on_file
 
     with progress_bar("letter preview") as report:
-        outcome = run_on_file("preview_letters", _existing(workbook), report, as_of=as_of)
+        outcome = run_on_file("preview_letters", _existing(workbook), report, as_of=as_of,
+                              strict=True)
     _print_outcome(outcome, workbook)
 
 
@@ -56,7 +57,7 @@ def letters_make(workbook: WorkbookArg, as_of: AsOf = None,
 
     with progress_bar("making letters") as report:
         outcome = run_on_file("produce_letters", _existing(workbook), report, as_of=as_of,
-                              folder=out)
+                              folder=out, strict=True)
     _print_outcome(outcome, workbook)
 
 
@@ -85,7 +86,7 @@ def letters_send(
     with progress_bar("sending letters") as report:
         outcome = run_on_file("send_letters", _existing(workbook), report, batch=batch,
                               send=send, resend_uncertain=resend_uncertain, smtp_host=smtp,
-                              smtp_user=user, starttls=starttls, rate=rate)
+                              smtp_user=user, starttls=starttls, rate=rate, strict=True)
     _print_outcome(outcome, workbook)
     if any(line.startswith(("FAILED:", "UNCERTAIN:")) for line in outcome.details):
         raise typer.Exit(1)  # a nightly job must notice letters that did not go

@@ -156,7 +156,13 @@ def settings_from_table(table: pd.DataFrame | dict | None) -> Settings:
         v = values.get(name)
         if v is None or (isinstance(v, float) and pd.isna(v)) or (isinstance(v, str) and not v.strip()):
             continue
-        if name == "as_of":
+        if name == "db_url":
+            from xlar.credentials import without_password
+
+            # A password typed into the URL is dropped here, so it is never used from the
+            # workbook and the next save no longer holds it (see xlar.credentials).
+            out[name] = without_password(str(v).strip())[0]
+        elif name == "as_of":
             try:
                 out[name] = pd.Timestamp(v).date()
             except (ValueError, TypeError):
@@ -169,7 +175,10 @@ def settings_from_table(table: pd.DataFrame | dict | None) -> Settings:
 
 
 def settings_rows(s: Settings) -> pd.DataFrame:
-    """The rows the Settings sheet shows: Setting, Value, Meaning."""
+    """The rows the Settings sheet shows: Setting, Value, Meaning (never a password)."""
+    from xlar.credentials import without_password
+
+    s = s._replace(db_url=without_password(s.db_url)[0])
     return pd.DataFrame({
         "Setting": list(Settings._fields),
         "Value": [getattr(s, f) if getattr(s, f) is not None else "" for f in Settings._fields],

@@ -39,6 +39,7 @@ from xlar.model import customers_from_items, overlay_customers
 from xlar.money import format_money, minor_digits, parse_amount
 from xlar.progress import Progress
 from xlar.settings import Settings, settings_from_table
+from xlar.store.api import PostingConflict
 from xlar.workbench.layout import (
     BANK_REJECTED,
     CASH_PROPOSALS,
@@ -281,31 +282,33 @@ def post_payments(port: WorkbookPort, progress: Progress, **options) -> Outcome:
         return Outcome("Nothing approved on Cash Proposals: type Yes in the Approve column of "
                        "the rows to post, then Post Payments.")
     progress(0, 4, "checking the approved rows")
+    # Payments already in the store (a run that stopped before saving the workbook, or
+    # another specialist) are left alone, not planned again against balances they moved.
+    posted = store.cash_receipts()
+    before = set(posted["payment_id"]) if len(posted) else set()
+    again = sorted(set(approved["payment_id"]) & before)
+    seen = store.last_application_id()  # before the open items: see Store.post_receipt
     items, _ = _ledger(port, settings, store)
-    payments = approved.drop_duplicates("payment_id").rename(
+    todo = approved[~approved["payment_id"].isin(before)]
+    payments = todo.drop_duplicates("payment_id").rename(
         columns={"payment_cents": "amount_cents"})
-    plan = plan_postings(approved, payments[["payment_id", "payer_name", "payer_account",
-                                             "bank_reference", "source"]], items)
+    plan = plan_postings(todo, payments[["payment_id", "payer_name", "payer_account",
+                                         "bank_reference", "source"]], items)
     progress(1, 4, "posting")
-    done, again = [], []
-    apps_by = {k: g.to_dict("records") for k, g in plan.applications.groupby("payment_id")}
-    for r in plan.receipts.to_dict("records"):
-        w = store.post_receipt(r, apps_by.get(r["payment_id"], []))
-        (done if w.new else again).append(r["payment_id"])
-        for a in apps_by.get(r["payment_id"], []):
-            if a["deduction_cents"]:
-                store.save_version("dispute", {
-                    "customer_id": a["customer_id"], "document": a["document"],
-                    "reason_code": _reason_code(a["deduction_reason"]),
-                    "amount_cents": int(a["deduction_cents"]), "currency": a["currency"],
-                    "status": "open", "opened_on": _day(r["value_date"]),
-                    "note": f"deduction taken on payment {r['payment_id']}"},
-                    key=f"deduction:{r['payment_id']}:{a['item_key']}")
-    progress(2, 4, "writing the posting file and sheets")
-    posted_now = plan.applications[plan.applications["payment_id"].isin(done)]
-    files = _posting_files(port, posted_now, plan.receipts[plan.receipts["payment_id"]
-                                                           .isin(done)]) if done else []
+    done = []
     refused = dict(zip(plan.refused["payment_id"], plan.refused["reason"], strict=True))
+    apps_by = {k: g.to_dict("records") for k, g in plan.applications.groupby("payment_id")}
+    batch = tuple(plan.receipts["payment_id"])
+    for r in plan.receipts.to_dict("records"):
+        apps = apps_by.get(r["payment_id"], [])
+        try:
+            w = store.post_receipt(r, apps, _deduction_disputes(r, apps), seen, batch)
+        except PostingConflict as e:
+            refused[r["payment_id"]] = str(e)
+            continue
+        (done if w.new else again).append(r["payment_id"])
+    progress(2, 4, "writing the posting file and sheets")
+    files = _export_postings(port, store, [*done, *again])
     left = proposals[~proposals["payment_id"].isin(set(done) | set(again))].copy()
     left["status"] = left["payment_id"].map(refused).fillna(left["status"])
     _write_proposals(port, left)
@@ -313,6 +316,7 @@ def post_payments(port: WorkbookPort, progress: Progress, **options) -> Outcome:
     progress(3, 4, "refreshing the aging")
     refresh_workbook(port, store=store)
     progress(4, 4, "done")
+    posted_now = plan.applications[plan.applications["payment_id"].isin(done)]
     money = "; ".join(f"{format_money(int(v), c)} applied"
                       for c, v in posted_now.groupby("currency")["apply_cents"].sum().items())
     msg = (f"Posted {len(done)} payments ({money or 'nothing applied'}); "
@@ -320,6 +324,44 @@ def post_payments(port: WorkbookPort, progress: Progress, **options) -> Outcome:
            "(reason in their Status column). ")
     msg += f"Posting file for the ERP: {files[0]}." if files else ""
     return Outcome(msg.strip(), tuple(f"{k}: {v}" for k, v in refused.items()))
+
+
+def _deduction_disputes(receipt: dict, apps: list[dict]) -> list[tuple[str, dict]]:
+    """The disputes a payment's deductions open, posted with the payment itself."""
+    return [(f"deduction:{receipt['payment_id']}:{a['item_key']}", {
+        "customer_id": a["customer_id"], "document": a["document"],
+        "reason_code": _reason_code(a["deduction_reason"]),
+        "amount_cents": int(a["deduction_cents"]), "currency": a["currency"],
+        "status": "open", "opened_on": _day(receipt["value_date"]),
+        "note": f"deduction taken on payment {receipt['payment_id']}"})
+        for a in apps if a["deduction_cents"]]
+
+
+def _export_postings(port: WorkbookPort, store, payments: list[str]) -> list[Path]:
+    """The ERP posting file for the posted *payments* that are in no posting file yet.
+
+    Posting and writing the file cannot be one step, so the file's content and name
+    come from the store alone, and writing it is recorded after: a run stopped between
+    the two writes the same file again under the same name, never a second copy, and a
+    run stopped before the file writes it at the next run."""
+    from xlar.store.api import stable_key
+
+    written = store.activities("cash_posting_file")
+    exported = {p for payload in written["payload"] for p in (payload or {}).get("payments", [])} \
+        if len(written) else set()
+    pending = sorted(set(payments) - exported)
+    if not pending:
+        return []
+    receipts = store.cash_receipts()
+    receipts = receipts[receipts["payment_id"].isin(pending)]
+    apps = store.cash_applications()
+    apps = apps[apps["payment_id"].isin(pending)] if len(apps) else apps
+    digest = stable_key(*pending)
+    stem = f"cash postings {receipts['created_at'].min():%Y-%m-%d %H%M%S} {digest[:8]}"
+    files = _posting_files(port, apps, receipts, stem)
+    store.record("cash_posting_file", key=f"posting-file:{digest}",
+                 payload={"file": files[0].name, "payments": pending})
+    return files
 
 
 def _day(v) -> dt.date:
@@ -334,7 +376,8 @@ def _reason_code(text: str) -> str:
     return text if text in DISPUTE_REASONS else "other"
 
 
-def _posting_files(port: WorkbookPort, apps: pd.DataFrame, receipts: pd.DataFrame) -> list[Path]:
+def _posting_files(port: WorkbookPort, apps: pd.DataFrame, receipts: pd.DataFrame,
+                   stem: str) -> list[Path]:
     """The ERP's cash receipt import: one row per application, and one per amount left on
     account, in units of the currency (CSV and XLSX, same content)."""
     rows = []
@@ -360,7 +403,6 @@ def _posting_files(port: WorkbookPort, apps: pd.DataFrame, receipts: pd.DataFram
     base = port.path.parent if port.path is not None else Path.cwd()
     folder = base / "xlar postings"
     folder.mkdir(parents=True, exist_ok=True)
-    stem = f"cash postings {dt.datetime.now():%Y-%m-%d %H%M%S}"
     return [write_frame(frame, folder / f"{stem}.csv"), write_frame(frame, folder / f"{stem}.xlsx")]
 
 

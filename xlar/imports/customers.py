@@ -76,7 +76,8 @@ def read_customers(path: str | Path, default_currency: str = "USD") -> Customers
     skipped: Counter = Counter({"title or header": r + 1})
     keep = [i for i, row in enumerate(body) if not is_blank_row(row)]
     skipped["blank"] = len(body) - len(keep)
-    width = max((len(x) for x in body), default=0)
+    # As wide as the header too: rows cut short (a truncated export) still have every column.
+    width = max([len(grid.rows[r]), *(len(x) for x in body)])
     frame = pd.DataFrame([list(body[i]) + [""] * (width - len(body[i])) for i in keep],
                          dtype=object)
     n = len(frame)

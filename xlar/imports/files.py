@@ -162,7 +162,10 @@ def sniff_delimiter(lines: list[str]) -> str:
     best, best_score = ",", -1
     sample = [ln for ln in lines[:200] if ln.strip()]
     for d in _DELIMITERS:
-        counts = [len(r) for r in csv.reader(sample, delimiter=d)]
+        try:
+            counts = [len(r) for r in csv.reader(sample, delimiter=d)]
+        except csv.Error:  # a field past the csv limit: this separator splits nothing usable
+            continue
         if not counts:
             continue
         multi = [c for c in counts if c > 1]
@@ -207,6 +210,10 @@ def text_grid(text: str, display: str, delimiter: str | None = None,
             numbers.append(reader.line_num - _extra_lines(record))
             rows.append(record)
     except csv.Error as e:
+        if "field limit" in str(e):  # usually a quote opened and never closed
+            raise ReadError(f"{display}, near line {reader.line_num}: a value runs on for more "
+                            f"than {csv.field_size_limit():,} characters (a quote that is never "
+                            "closed?); fix that line or export the file again") from None
         raise ReadError(f"{display}, line {reader.line_num}: {e}") from None
     return Grid(display, "", rows, numbers, tuple(decisions))
 
@@ -248,7 +255,12 @@ def forget_grids() -> None:
 def _read_sheet_grids(path: Path, display: str, sheet: str | None = None) -> list[Grid]:
     import python_calamine as pc
 
+    from xlar.imports.archive import check_workbook_archive
+
     _check_size(path)
+    # calamine aborts the process when a sheet is too large to allocate: refuse
+    # zip bombs and far-flung cells before it sees the file.
+    check_workbook_archive(path, display)
     try:
         wb = pc.CalamineWorkbook.from_path(str(path))
     except Exception as e:  # calamine raises several error types for one cause

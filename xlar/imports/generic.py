@@ -73,6 +73,25 @@ def read_generic(path: str | Path, mapping=None, progress: Progress = no_progres
 # ---------------------------------------------------------------------------
 
 
+def _rectangle(rows: list[list], width: int) -> pd.DataFrame:
+    """Rows as a frame of *width* columns (short rows padded with ''), plus one last
+    column holding, joined by ' | ', whatever cells a row has beyond them.
+
+    Cells past the header are only ever shown (the row is rejected for them), so
+    one broken line of 100,000 separators costs one long text, not 100,000 columns
+    for every row of the file.
+    """
+    wider = any(len(x) > width for x in rows)
+    return pd.DataFrame([_fit(list(x), width, wider) for x in rows], dtype=object)
+
+
+def _fit(cells: list, width: int, extra_column: bool) -> list:
+    if len(cells) <= width:
+        return cells + [""] * (width - len(cells) + extra_column)
+    rest = cells[width:]
+    return cells[:width] + [" | ".join(map(cell_text, rest)) if any(map(cell_text, rest)) else ""]
+
+
 def _describe(found: dict[str, int], labels: list[str], source: str) -> str:
     pairs = ", ".join(f"{field} <- {labels[i]!r}" for field, i in
                       sorted(found.items(), key=lambda kv: kv[1]))
@@ -130,8 +149,7 @@ def _from_grids(grids: list[Grid], m: ColumnMapping | None, display: str) -> Raw
             decisions.append(f"read sheet {g.sheet!r} (the first with a recognised header)")
         decisions.append(_describe(found, labels, m.source if m and m.columns else "auto"))
         body = g.rows[r + nhdr:]
-        width = max((len(x) for x in body), default=0)
-        frame = pd.DataFrame([list(x) + [""] * (width - len(x)) for x in body], dtype=object)
+        frame = _rectangle(body, len(labels))
         return _classify(frame, np.asarray(g.lines[r + nhdr:], dtype=np.int64), found, labels,
                          g.sheet, len(g.rows), r + nhdr, decisions)
     raise ReadError(problems[0] if len(problems) == 1 else "; ".join(problems))
@@ -174,9 +192,7 @@ def _from_csv(p: Path, m: ColumnMapping | None, display: str) -> RawRows:
     else:
         grid = text_grid(text, display, delimiter)
         first = next((i for i, ln in enumerate(grid.lines) if ln > skip), len(grid.lines))
-        body = grid.rows[first:]
-        width = max([len(labels), *(len(x) for x in body)])
-        frame = pd.DataFrame([x + [""] * (width - len(x)) for x in body], dtype=object)
+        frame = _rectangle(grid.rows[first:], len(labels))
         line_numbers = np.asarray(grid.lines[first:], dtype=np.int64)
     return _classify(frame, line_numbers, found, labels, "", total_lines, skip, decisions)
 
@@ -250,12 +266,11 @@ def _read_body_fast(path: Path, encoding: str, delimiter: str, skip: int, width:
     odd = {row.number: next(csv.reader([row.text], delimiter=delimiter), []) for row in irregular}
     if None in odd:
         return None
-    wide = max(width, *(len(v) for v in odd.values()))
     regular = lines[~np.isin(lines, list(odd))]
     frame = frame.astype(object)
-    for c in range(width, wide):
-        frame[c] = ""
-    extra = pd.DataFrame([v + [""] * (wide - len(v)) for v in odd.values()], dtype=object)
+    extra = _rectangle(list(odd.values()), width)
+    if extra.shape[1] > width:
+        frame[width] = ""
     frame = pd.concat([frame, extra], ignore_index=True)
     order = np.argsort(np.concatenate([regular, np.fromiter(odd, np.int64)]), kind="stable")
     return frame.iloc[order].reset_index(drop=True), lines

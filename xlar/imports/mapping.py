@@ -124,6 +124,10 @@ def column_lookup(table: Mapping[str, Sequence[str]]) -> dict[str, str]:
     return {normalise_header(s): field for field, spellings in table.items() for s in spellings}
 
 
+#: Longer than any header spelling with room to spare ("Fecha de vencimiento del documento").
+MAX_HEADER_LABEL = 120
+
+
 def fields_of(labels: Sequence, lookup: Mapping[str, str]) -> dict[str, int]:
     """Field -> column for one header row: the first column whose label names the field.
 
@@ -132,9 +136,17 @@ def fields_of(labels: Sequence, lookup: Mapping[str, str]) -> dict[str, int]:
     field not yet taken counts.
     """
     found: dict[str, int] = {}
+    # A broken line can have 100,000 cells or a 100 KB cell: normalise each
+    # distinct label once, and never a label longer than any header spelling.
+    normalised: dict = {}
     for i, label in enumerate(labels):
         for alt in label if isinstance(label, list) else [label]:
-            field = lookup.get(normalise_header(alt))
+            if isinstance(alt, str) and len(alt) > MAX_HEADER_LABEL:
+                continue
+            key = normalised.get(alt)
+            if key is None:
+                key = normalised[alt] = normalise_header(alt)
+            field = lookup.get(key)
             if field and field not in found:
                 found[field] = i
                 break

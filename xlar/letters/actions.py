@@ -65,6 +65,24 @@ class _Inputs:
                               self.settings.late_interest_rate or None)
 
 
+def _said_plainly(fn):
+    """Run a Letters action; what the specialist must fix first (no company name, no
+    batch yet, no mail server) comes back as the action's message, for the ribbon's
+    message box.  The CLI passes ``strict=True`` and gets the error (exit code 2)."""
+    import functools
+
+    @functools.wraps(fn)
+    def run(port, progress, *args, strict: bool = False, **options):
+        try:
+            return fn(port, progress, *args, **options)
+        except LetterError as e:
+            if strict:
+                raise
+            return Outcome(f"Not done: {e}")
+
+    return run
+
+
 def letter_inputs(port: WorkbookPort, store=None, as_of=None) -> _Inputs:
     return _Inputs(port, store, as_of)
 
@@ -111,9 +129,36 @@ def _write_sheet(port: WorkbookPort, frame: pd.DataFrame) -> None:
     carried = carry_user_columns(frame["customer_id"].astype(str),
                                  previous.frame if previous is not None else None, owned,
                                  LETTERS.key)
-    port.write_table(table_plan(LETTERS, frame, carried.columns, carried.cells))
+    plan = table_plan(LETTERS, frame, carried.columns, carried.cells)
+    port.write_table(plan)
+    _choices(port, plan)
     if hasattr(port, "activate"):
         port.activate(LETTERS.sheet)
+
+
+#: The Letters sheet's editable columns and what may be typed in them (a drop-down in Excel).
+_CHOICES = {"Include": '"Yes,No"', "Letter": '"Dunning,Statement,Credit hold,Special"',
+            "Level": '"1,2,3,4"', "Language": '"en,es"', "Delivery": '"email,print"'}
+
+
+def _choices(port: WorkbookPort, plan) -> None:
+    """Drop-down lists on the columns the specialist edits (Include works as a Yes/No
+    tick box).  Only a file has them; a live Excel book keeps its own validation."""
+    from xlar.workbench.port import XlsxPort
+
+    if not isinstance(port, XlsxPort) or not plan.rows:
+        return
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    ws = port.wb[plan.sheet]
+    first, last = plan.header_row + 1, plan.header_row + plan.rows
+    for header, allowed in _CHOICES.items():
+        col = get_column_letter(plan.headers.index(header) + 1)
+        dv = DataValidation(type="list", formula1=allowed, allow_blank=True,
+                            errorTitle=f"{header}", error=f"Choose one of {allowed.strip(chr(34))}")
+        dv.add(f"{col}{first}:{col}{last}")
+        ws.add_data_validation(dv)
 
 
 def _counts(letters: pd.DataFrame) -> str:
@@ -131,6 +176,7 @@ def _counts(letters: pd.DataFrame) -> str:
 @action("preview_letters", "Letter Preview", "Letters", "letters preview", "MailMergeRecipients",
         "List on the Letters sheet every past-due customer with the letter due today (level, "
         "language, amount, delivery) or the reason none is due; edit it before producing.")
+@_said_plainly
 def preview_letters(port: WorkbookPort, progress: Progress, store=None, as_of=None,
                     **_options) -> Outcome:
     progress(0, 3, "reading the open items and the activity store")
@@ -153,7 +199,7 @@ def _status_of(result, composed) -> dict[str, str]:
     status = {}
     for e in result.letters:
         how = f"e-mail to {e['email']}" if e["delivery"] == "email" else \
-            f"to post, page {e['first_page']} of letters-to-post.pdf"
+            f"to post, page {e['post_page']} of letters-to-post.pdf"
         status[e["customer_id"]] = f"made in batch {result.batch_id} ({how})"
     for cid, why in composed.left_out:
         status.setdefault(cid, f"no letter: {why}")
@@ -182,6 +228,7 @@ def _sheet_after(sel, edits, status) -> pd.DataFrame:
 @action("produce_letters", "Produce Letters", "Letters", "letters make", "MailMergeFinishAndMerge",
         "Make the letters of the Letters sheet as you left it: a Word file, a PDF and an "
         "e-mail per customer, one PDF to print, sales-partner lists and a batch report.")
+@_said_plainly
 def produce_letters(port: WorkbookPort, progress: Progress, store=None, as_of=None,
                     folder=None, **_options) -> Outcome:
     from xlar.letters.batch import produce_batch
@@ -256,6 +303,7 @@ def _mark_sent(port: WorkbookPort, statuses: dict[str, str]) -> None:
 @action("send_letters", "Send Letters (Dry Run)", "Letters", "letters send", "FileSendAsAttachment",
         "Say what sending the last batch would do: which e-mails go to whom, which letters are "
         "recorded as posted. Nothing is sent.")
+@_said_plainly
 def send_letters(port: WorkbookPort, progress: Progress, store=None, batch=None, send=False,
                  resend_uncertain=False, smtp_host=None, smtp_port=None, smtp_user=None,
                  starttls=None, rate=None, tls_context=None, folder=None,
@@ -308,13 +356,14 @@ def send_letters(port: WorkbookPort, progress: Progress, store=None, batch=None,
     return Outcome(message, (f"batch folder: {where}", *lines))
 
 
-@action("send_letters_now", "Send Letters Now", "Letters", "letters send --send", "MailSend",
+@action("send_letters_now", "Send Letters Now", "Letters", "letters send", "MailSend",
         "Send the last batch's e-mails through the mail server on the Settings sheet and "
         "record each letter (and the letters to post) in the activity store; a batch that "
         "stopped half-way sends only what is left.")
+@_said_plainly
 def send_letters_now(port: WorkbookPort, progress: Progress, **options) -> Outcome:
     options["send"] = True
-    return send_letters(port, progress, **options)
+    return send_letters(port, progress, strict=True, **options)
 
 
 #: Letters of one event, by the word the CLI takes.

@@ -37,14 +37,15 @@ from xlar.letters.documents import (
     letter_context,
 )
 from xlar.letters.errors import LetterError
-from xlar.letters.mail import Outgoing, letter_message, message_bytes
-from xlar.letters.partners import PartnerList, partner_file_stem, write_partner_workbook
-from xlar.letters.pdf import (
-    finish_conversion,
-    join_pdfs,
-    split_at_bookmarks,
-    start_conversion,
+from xlar.letters.mail import (
+    PLACEHOLDER,
+    Outgoing,
+    fill_placeholder,
+    letter_message,
+    message_bytes,
 )
+from xlar.letters.partners import PartnerList, partner_file_stem, write_partner_workbook
+from xlar.letters.pdf import finish_conversion, letter_pages, start_conversion, write_pages
 from xlar.letters.render import Templates, bookmark_name, print_document
 from xlar.letters.words import EMAIL_CLOSING, KIND_NAMES, SALUTATIONS, email_paragraphs
 from xlar.money import format_money
@@ -127,9 +128,9 @@ def produce_batch(letters: Sequence[Letter], company: Company, signature: Signat
                   notes: Sequence[tuple[str, str]] = (), policy_text: str = "",
                   progress: Progress = no_progress) -> BatchResult:
     """Write the batch folder for *letters* (see the module docstring)."""
-    if not letters and not partners:
+    if not letters:
         raise LetterError("there is no letter to make: every row of the Letters sheet is set to "
-                          "No or left out (see Not Sent Because)")
+                          "No or left out (see Not Sent Because and the Status column)")
     as_of = dt.date.fromisoformat(str(as_of)[:10])
     batch_id = batch_id_of(letters, as_of)
     folder = Path(root) / f"{as_of:%Y-%m-%d} {batch_id}"
@@ -145,11 +146,9 @@ def produce_batch(letters: Sequence[Letter], company: Company, signature: Signat
     rendered, contexts = [], []
     for i, letter in enumerate(letters):
         if i % 25 == 0:
-            progress(i, steps, f"writing letter {i + 1} of {n}")
+            progress(i, steps, f"filling letter {i + 1} of {n}")
         ctx = letter_context(letter, company, signature)
-        r = templates.get(letter.kind, letter.language).render(ctx)
-        (folder / "docx" / f"{file_stem(letter)}.docx").write_bytes(r.docx())
-        rendered.append(r)
+        rendered.append(templates.get(letter.kind, letter.language).render(ctx))
         contexts.append(ctx)
     # One print document per template: a whole batch is a handful of conversions.
     groups: dict[str, list[int]] = {}
@@ -161,52 +160,60 @@ def produce_batch(letters: Sequence[Letter], company: Company, signature: Signat
         path.write_bytes(print_document([rendered[i] for i in idx]))
         docs.append((path, idx))
     progress(n, steps, f"making the PDFs of {n} letters (LibreOffice)")
-    # The partners' lists (spreadsheets) convert in a second LibreOffice at the same time.
+    # The partners' lists (spreadsheets) convert in a second LibreOffice at the same time,
+    # and while both run, the Word files and the e-mails (but their PDFs) are written.
     books = _partner_books(partners, folder, as_of, company)
     running = start_conversion([p for p, _ in docs], work / "pdf") if docs else None
     lists = start_conversion(books, folder / "partners", bookmarks=False) if books else None
+    keys = [letter_key(batch_id, x) for x in letters]
+    emails: list[bytes | None] = []
+    for i, (letter, r, ctx) in enumerate(zip(letters, rendered, contexts, strict=True)):
+        if i % 25 == 0:
+            progress(n + i, steps, f"writing letter {i + 1} of {n} (Word, e-mail)")
+        (folder / "docx" / f"{file_stem(letter)}.docx").write_bytes(r.docx())
+        emails.append(_email(letter, ctx, company, signature, sender, keys[i], PLACEHOLDER)
+                      if letter.email else None)
     pdfs = finish_conversion(running) if running else []
     book_pdfs = finish_conversion(lists) if lists else []
-    pages = [0] * n
+    progress(2 * n, steps, "cutting the PDF into letters, merging the PDFs for printing")
+    pages_of: list = [None] * n
     for (_, idx), pdf in zip(docs, pdfs, strict=True):
-        counts = split_at_bookmarks(pdf, [bookmark_name(k) for k in range(len(idx))],
-                                    [folder / "pdf" / f"{file_stem(letters[i])}.pdf"
-                                     for i in idx])
-        for i, c in zip(idx, counts, strict=True):
-            pages[i] = c
-    progress(2 * n + 1, steps, "merging the PDFs for printing")
-    all_pdf = [folder / "pdf" / f"{file_stem(x)}.pdf" for x in letters]
-    total_pages = join_pdfs(all_pdf, folder / "letters-all.pdf") if letters else 0
-    post = [p for p, x in zip(all_pdf, letters, strict=True) if x.delivery == "print"]
+        reader, ranges = letter_pages(pdf, [bookmark_name(k) for k in range(len(idx))])
+        for i, r in zip(idx, ranges, strict=True):
+            pages_of[i] = [reader.pages[p] for p in r]
+    pages = []
+    for i, letter in enumerate(letters):
+        pdf_path = folder / "pdf" / f"{file_stem(letter)}.pdf"
+        pages.append(write_pages(pages_of[i], pdf_path))
+        if emails[i] is not None:
+            (folder / "email" / f"{file_stem(letter)}.eml").write_bytes(
+                fill_placeholder(emails[i], pdf_path.read_bytes()))
+    total_pages = write_pages((p for ps in pages_of for p in ps),
+                              folder / "letters-all.pdf") if letters else 0
     to_post = folder / "letters-to-post.pdf"
     to_post.unlink(missing_ok=True)
-    post_pages = join_pdfs(post, to_post) if post else 0
+    post = [ps for ps, x in zip(pages_of, letters, strict=True) if x.delivery == "print"]
+    post_pages = write_pages((p for ps in post for p in ps), to_post) if post else 0
     entries = []
-    page_no = 1
+    page_no, post_no = 1, 1
     for i, (letter, ctx) in enumerate(zip(letters, contexts, strict=True)):
-        if i % 25 == 0:
-            progress(2 * n + 1 + i, steps, f"writing e-mail {i + 1} of {n}")
         stem = file_stem(letter)
-        key = letter_key(batch_id, letter)
-        eml = ""
-        if letter.email:
-            data = _email(letter, ctx, company, signature, sender, key,
-                          (folder / "pdf" / f"{stem}.pdf").read_bytes())
-            (folder / "email" / f"{stem}.eml").write_bytes(data)
-            eml = f"email/{stem}.eml"
         interest = sum(ln.interest_cents for ln in letter.lines)
         entries.append({
-            "key": key, "customer_id": letter.customer_id,
+            "key": keys[i], "customer_id": letter.customer_id,
             "customer_name": letter.customer_name, "kind": letter.kind,
             "family": FAMILY_OF.get(letter.kind, letter.kind), "level": letter.level,
             "letter_name": KIND_NAMES["en"][letter.kind], "language": letter.language,
             "delivery": letter.delivery, "email": letter.email, "subject": ctx["subject"],
-            "docx": f"docx/{stem}.docx", "pdf": f"pdf/{stem}.pdf", "eml": eml,
+            "docx": f"docx/{stem}.docx", "pdf": f"pdf/{stem}.pdf",
+            "eml": f"email/{stem}.eml" if letter.email else "",
             "pages": pages[i], "first_page": page_no,
+            "post_page": post_no if letter.delivery == "print" else 0,
             "amounts": {g["currency"]: g["total_cents"] for g in ctx["groups"]},
             "fee_cents": letter.fee_cents, "interest_cents": interest,
         })
         page_no += pages[i]
+        post_no += pages[i] if letter.delivery == "print" else 0
     partner_entries = _partners(partners, books, book_pdfs, partner_addresses or {}, batch_id,
                                 as_of, company, signature, sender)
     manifest = {"batch_id": batch_id, "as_of": as_of.isoformat(),
@@ -294,7 +301,8 @@ def _report(m: dict, folder: Path, left_out, notes, policy_text: str, pages: int
               "Pages |", "|---|---|---|---|---|---:|---:|"]
     for e in letters:
         amount = " + ".join(format_money(v, c) for c, v in e["amounts"].items())
-        how = e["email"] if e["delivery"] == "email" else f"post (p. {e['first_page']})"
+        how = e["email"] if e["delivery"] == "email" else \
+            f"post (letters-to-post.pdf p. {e['post_page']})"
         lines.append(f"| {e['customer_id']} | {e['customer_name']} | {e['letter_name']} | "
                      f"{e['language']} | {how} | {amount} | {e['pages']} |")
     if notes:

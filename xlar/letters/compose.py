@@ -152,6 +152,12 @@ def batch_letters(selection: Selection, aged: pd.DataFrame, edits: Mapping | Non
                              row.excluded_reason))
             continue
         if not row.include:
+            if not edit.reason_shown:
+                # The sheet proposed a letter that is no longer due (one went out since,
+                # a promise came in): the sheet is older than the facts.
+                left_out.append((cid, f"{row.excluded_reason} (the Letters sheet is older "
+                                      "than this: run Letter Preview again)"))
+                continue
             notes.append((cid, f"Made although the preview left it out ({row.excluded_reason}), "
                                "because Include says Yes."))
         proposed = "credit_hold" if row.kind == "credit_hold" else "dunning"

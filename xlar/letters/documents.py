@@ -232,24 +232,35 @@ def _in_order(lines) -> list[LetterLine]:
                                                                            "credit") else far))
 
 
+#: Characters of the customer's reference that fit its column (the rest is cut, marked …).
+_REF_CHARS = 16
+
+
+def _fit(text: str, width: int) -> str:
+    text = " ".join(str(text or "").split())
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+
+
 def _rows(letter: Letter, cur: str) -> list[dict]:
     lang = letter.language
     types = DOC_TYPE_WORDS[lang]
+    day = _main_currency(letter)  # one way of writing dates per letter, whatever the currency
     rows = []
     for ln in _in_order(letter.lines):
         if ln.currency != cur:
             continue
         if ln.role == "installment":
-            rows.append({"number": ln.document, "due": _long(ln.due_date, lang, cur),
+            rows.append({"number": ln.document, "due": _long(ln.due_date, lang, day),
                          "amount": money_text(ln.cents, cur, lang), "document": ln.document,
                          "type": "", "date": "", "days": "", "ref": ""})
             continue
         rows.append({
             "document": ln.document, "type": types.get(ln.doc_type, ln.doc_type),
-            "date": _short(ln.doc_date, lang, cur), "due": _short(ln.due_date, lang, cur),
+            "date": _short(ln.doc_date, lang, day), "due": _short(ln.due_date, lang, day),
             # Days overdue mean something for what the customer owes, not for a credit.
             "days": str(ln.days_past_due) if ln.days_past_due > 0 and ln.cents > 0 else "",
-            "ref": ln.reference, "amount": money_text(ln.cents, cur, lang), "number": "",
+            "ref": _fit(ln.reference, _REF_CHARS), "amount": money_text(ln.cents, cur, lang),
+            "number": "",
         })
     return rows
 

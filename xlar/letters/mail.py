@@ -28,14 +28,13 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import os
 import smtplib
 import ssl
 import time
 from collections.abc import Callable, Sequence
-from email.message import EmailMessage
+from email.message import EmailMessage, Message
 from email.parser import BytesParser
-from email.policy import SMTP as SMTP_POLICY
+from email.policy import compat32
 from email.policy import default as default_policy
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
@@ -45,9 +44,11 @@ from xlar.letters.errors import LetterError
 from xlar.progress import Progress, no_progress
 
 __all__ = ["SmtpSettings", "SmtpError", "smtp_settings", "letter_message", "Outgoing",
-           "SendResult", "send_outbox", "message_bytes", "read_message", "PASSWORD_VARIABLE"]
+           "SendResult", "send_outbox", "message_bytes", "read_message", "PASSWORD_VARIABLE",
+           "PLACEHOLDER", "fill_placeholder"]
 
 PASSWORD_VARIABLE = "XLAR_SMTP_PASSWORD"
+_CRLF = compat32.clone(linesep="\r\n")
 
 
 class SmtpError(LetterError):
@@ -103,7 +104,9 @@ def smtp_settings(settings, host: str | None = None, port: int | None = None,
     tls = starttls if starttls is not None else \
         str(settings.smtp_starttls or "yes").strip().lower() in _YES
     login = (user if user is not None else settings.smtp_user).strip()
-    return SmtpSettings(h, prt, login, os.environ.get(PASSWORD_VARIABLE, "") if login else "",
+    from xlar.credentials import SMTP, password
+
+    return SmtpSettings(h, prt, login, password(SMTP, h, login) if login else "",
                         tls, (sender or settings.smtp_from or settings.company_email).strip(),
                         per_minute)
 
@@ -127,37 +130,66 @@ def _html(paragraphs: list[str], salutation: str, closing: str, signature: list[
 def letter_message(*, to: str, sender: str, reply_to: str, subject: str, language: str,
                    salutation: str, paragraphs: list[str], closing: str,
                    signature: list[str], attachments: Sequence[tuple[str, bytes, str]],
-                   key: str, when: dt.datetime | None = None) -> EmailMessage:
+                   key: str, when: dt.datetime | None = None) -> Message:
     """One e-mail: plain text and HTML in *language*, with *attachments* (file name,
     bytes, MIME type such as ``application/pdf``).  The Message-ID comes from *key*,
-    so the same letter always carries the same ID (a receiving server can spot a copy)."""
+    so the same letter always carries the same ID (a receiving server can spot a copy).
+
+    Built with the email package's MIME classes: a batch writes a thousand of these,
+    and they cost a third of what the newer EmailMessage API costs.
+    """
+    from email.header import Header
+    from email.mime.application import MIMEApplication
+    from email.mime.multipart import MIMEMultipart
+    from email.mime.text import MIMEText
+
     from xlar.store.api import stable_key
 
-    msg = EmailMessage(policy=default_policy)
+    msg = MIMEMultipart("mixed")
     msg["From"] = sender
     msg["To"] = to
     if reply_to and reply_to != sender:
         msg["Reply-To"] = reply_to
-    msg["Subject"] = subject
+    msg["Subject"] = subject if subject.isascii() else Header(subject, "utf-8")
     msg["Date"] = format_datetime(when or dt.datetime.now(dt.UTC))
     domain = sender.rpartition("@")[2] or "xlar.local"
     msg["Message-ID"] = f"<{stable_key(key)}.xlar@{domain}>" if key else make_msgid()
+    msg["Content-Language"] = language
     msg["X-Xlar-Key"] = key
     text = "\n\n".join([salutation, *paragraphs, closing, "\n".join(s for s in signature if s)])
-    msg.set_content(text + "\n")
-    msg.add_alternative(_html(paragraphs, salutation, closing, signature, language),
-                        subtype="html")
+    body = MIMEMultipart("alternative")
+    body.attach(MIMEText(text + "\n", "plain", "utf-8"))
+    body.attach(MIMEText(_html(paragraphs, salutation, closing, signature, language), "html",
+                         "utf-8"))
+    msg.attach(body)
     for name, data, mime in attachments:
-        maintype, _, subtype = mime.partition("/")
-        msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
-    # After the body: set_content() drops every Content-* header set before it.
-    msg["Content-Language"] = language
+        part = MIMEApplication(data, mime.partition("/")[2])
+        part.replace_header("Content-Type", mime)
+        part.add_header("Content-Disposition", "attachment",
+                        filename=name if name.isascii() else ("utf-8", "", name))
+        msg.attach(part)
     return msg
 
 
-def message_bytes(msg: EmailMessage) -> bytes:
+def message_bytes(msg: Message) -> bytes:
     """The message as an .eml file holds it (CRLF line ends, as SMTP sends it)."""
-    return msg.as_bytes(policy=SMTP_POLICY)
+    return msg.as_bytes(policy=_CRLF)
+
+
+#: Stands in for an attachment that does not exist yet (a letter's PDF while LibreOffice
+#: makes it): the message is written around it, the file's bytes go in later.
+PLACEHOLDER = b"xlar attachment placeholder"
+
+
+def fill_placeholder(eml: bytes, data: bytes) -> bytes:
+    """The message *eml* (written with :data:`PLACEHOLDER` as an attachment) with *data* in
+    its place, base64 in 76-character lines as the email package writes them."""
+    import base64
+
+    marker = base64.b64encode(PLACEHOLDER) + b"\r\n"
+    if eml.count(marker) != 1:
+        raise ValueError("the message has no attachment placeholder")
+    return eml.replace(marker, base64.encodebytes(data).replace(b"\n", b"\r\n"))
 
 
 # ---------------------------------------------------------------------------
@@ -331,8 +363,11 @@ def send_outbox(outbox: Sequence[Outgoing], smtp: SmtpSettings | None, store,
         raise SmtpError("no sender address: set smtp_from (or company_email) on the Settings "
                         "sheet")
     if smtp.user and not smtp.password:
-        raise SmtpError(f"smtp_user is set but {PASSWORD_VARIABLE} is not: set the password in "
-                        "the environment (it is never kept in the workbook)")
+        from xlar.credentials import SMTP, where_to_put
+
+        raise SmtpError(f"smtp_user is set but {PASSWORD_VARIABLE} is not, nor is a password "
+                        f"in the system keyring: {where_to_put(SMTP, smtp.host, smtp.user)} (it "
+                        "is never kept in the workbook)")
     gap = 60.0 / smtp.rate_per_minute
     conn: smtplib.SMTP | None = None
     last_start: float | None = None

@@ -72,7 +72,7 @@ def partner_lists(aged: pd.DataFrame, letter_today: dict[str, str]) -> list[Part
         due["next_action_date"] = pd.NaT
     due["sales_partner"] = due["sales_partner"].fillna("").astype(str).str.strip()
     due["doc_type_label"] = due["doc_type"].map(DOC_TYPE_LABELS).fillna(due["doc_type"])
-    due["letter_today"] = due["customer_id"].map(letter_today).fillna("")
+    due["letter_today"] = [letter_today.get(c, "") for c in due["customer_id"]]
     out = []
     for partner, g in due.groupby("sales_partner", sort=True):
         g = g.sort_values(["customer_name", "customer_id", "days_past_due"],

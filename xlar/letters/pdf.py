@@ -32,7 +32,8 @@ from typing import NamedTuple
 from xlar.letters.errors import LetterError
 
 __all__ = ["PdfError", "find_soffice", "convert_to_pdf", "start_conversion",
-           "finish_conversion", "Conversion", "split_at_bookmarks", "join_pdfs", "pdf_page_count"]
+           "finish_conversion", "Conversion", "split_at_bookmarks", "join_pdfs", "pdf_page_count",
+           "letter_pages", "write_pages"]
 
 _WINDOWS_PATHS = (r"C:\Program Files\LibreOffice\program\soffice.exe",
                   r"C:\Program Files (x86)\LibreOffice\program\soffice.exe")
@@ -181,7 +182,15 @@ def convert_to_pdf(files: Sequence[Path], outdir: Path, timeout: float = 900,
 def split_at_bookmarks(pdf: Path, names: Sequence[str], targets: Sequence[Path]) -> list[int]:
     """Cut *pdf* into one file per bookmark: *names[i]* starts *targets[i]*, which ends
     where the next one starts.  Returns the page count of each part."""
-    from pypdf import PdfReader, PdfWriter
+    reader, ranges = letter_pages(pdf, names)
+    return [write_pages((reader.pages[p] for p in r), t)
+            for r, t in zip(ranges, targets, strict=True)]
+
+
+def letter_pages(pdf: Path, names: Sequence[str]):
+    """(reader, one page range per name): where each bookmarked letter of *pdf* starts and
+    ends (it ends where the next one starts)."""
+    from pypdf import PdfReader
 
     reader = PdfReader(pdf)
     # pypdf names them as PDF names ("/xlarL00001"); other readers without the slash.
@@ -195,15 +204,19 @@ def split_at_bookmarks(pdf: Path, names: Sequence[str], targets: Sequence[Path])
     if starts != sorted(starts) or (starts and starts[0] != 0):
         raise PdfError(f"{pdf.name}: the letters' start pages are out of order ({starts[:6]})")
     ends = [*starts[1:], len(reader.pages)]
-    counts = []
-    for start, end, target in zip(starts, ends, targets, strict=True):
-        w = PdfWriter()
-        for p in range(start, end):
-            w.add_page(reader.pages[p])
-        with open(target, "wb") as fh:
-            w.write(fh)
-        counts.append(end - start)
-    return counts
+    return reader, [range(a, b) for a, b in zip(starts, ends, strict=True)]
+
+
+def write_pages(pages, target: Path) -> int:
+    """Write *pages* (pypdf page objects, from any readers) as one PDF; returns the count."""
+    from pypdf import PdfWriter
+
+    w = PdfWriter()
+    for page in pages:
+        w.add_page(page)
+    with open(target, "wb") as fh:
+        w.write(fh)
+    return len(w.pages)
 
 
 def join_pdfs(parts: Sequence[Path], target: Path) -> int:

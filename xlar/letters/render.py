@@ -12,8 +12,10 @@ parts, which are copied as they are.  The output is what docxtpl writes; a test
 renders the same context both ways and compares the text.
 
 For printing, :func:`print_document` puts the letters made from one template
-into one document, each letter its own section (its own page size, footer and
-page numbers starting at 1), each beginning with a bookmark ``xlarL00001``...
+into one document, each from a new page and beginning with a bookmark
+``xlarL00001``... (each letter its own section, with its own footer and page
+numbers starting at 1, only when the template's header or footer differs from
+letter to letter or numbers the pages: sections cost LibreOffice a third more time).
 LibreOffice turns the bookmarks into PDF destinations, which tell where each
 letter starts when the PDF is cut back into one PDF per letter
 (:mod:`xlar.letters.pdf`).  One conversion per template instead of one per
@@ -253,6 +255,63 @@ def _end_section(children: list, sect_pr) -> None:
         ppr.append(sect_pr)
 
 
+_PAGE_FIELD = re.compile(r'(?:instr="|<w:instrText[^>]*>)\s*(?:PAGE|NUMPAGES|SECTIONPAGES)\b')
+
+
+def _same_pages(letters: list[RenderedLetter]) -> bool:
+    """True when the letters can share one section: the same headers and footers, with no
+    page numbers in them (which would count on from letter to letter), each letter opening
+    with a paragraph (which can start a new page)."""
+    first = letters[0].parts
+    for name, xml in first.items():
+        if name == "word/document.xml":
+            continue
+        if _PAGE_FIELD.search(xml) or any(x.parts.get(name) != xml for x in letters[1:]):
+            return False
+    return all(re.search(r"<w:body>\s*<w:p[ >]", x.parts["word/document.xml"]) for x in letters)
+
+
+def _page_break_before(paragraph) -> None:
+    """The paragraph starts a new page (no empty line, unlike a page-break character)."""
+    from lxml import etree
+
+    ppr = paragraph.find(_q("pPr"))
+    if ppr is None:
+        ppr = etree.Element(_q("pPr"))
+        paragraph.insert(0, ppr)
+    if ppr.find(_q("pageBreakBefore")) is not None:
+        return
+    at = 0
+    for i, child in enumerate(ppr):  # after pStyle, keepNext, keepLines (schema order)
+        if etree.QName(child).localname in ("pStyle", "keepNext", "keepLines"):
+            at = i + 1
+    ppr.insert(at, etree.Element(_q("pageBreakBefore")))
+
+
+def _one_section_document(letters: list[RenderedLetter], first_index: int) -> bytes:
+    """The letters one after the other in one section, each from a new page."""
+    from lxml import etree
+
+    parts, head, tail = [], b"", b""
+    for k, letter in enumerate(letters):
+        text = letter.parts["word/document.xml"].encode("utf-8")
+        body = etree.fromstring(text).find(_q("body"))
+        _mark_start(body, first_index + k)
+        children = [c for c in body if etree.QName(c).localname != "sectPr"]
+        if k:
+            _page_break_before(children[0])
+        parts.append(b"".join(etree.tostring(c) for c in children))
+        if k == 0:
+            head = text[: text.index(b">", text.index(b"<w:body")) + 1]
+            sect = body.find(_q("sectPr"))
+            tail = (etree.tostring(sect) if sect is not None else b"") + \
+                text[text.rindex(b"</w:body>"):]
+    template = letters[0].template
+    rendered = {n: x for n, x in letters[0].parts.items() if n != "word/document.xml"}
+    return template.package(rendered, None,
+                            {"word/document.xml": head + b"".join(parts) + tail})
+
+
 def print_document(letters: list[RenderedLetter], first_index: int = 0) -> bytes:
     """One .docx holding *letters* (all made from one template), one section each.
 
@@ -264,6 +323,9 @@ def print_document(letters: list[RenderedLetter], first_index: int = 0) -> bytes
 
     if not letters:
         raise ValueError("a print document needs at least one letter")
+    if _same_pages(letters):
+        # A section per letter costs LibreOffice a third more time: only when needed.
+        return _one_section_document(letters, first_index)
     template = letters[0].template
     rels_name = "word/_rels/document.xml.rels"
     entries = {info.filename: data for info, data in template.entries}

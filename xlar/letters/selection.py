@@ -50,8 +50,8 @@ from xlar.letters.words import LEVEL_NAMES
 from xlar.metrics import late_interest
 from xlar.money import format_money, minor_digits
 
-__all__ = ["LetterFacts", "Selection", "LETTER_COLUMNS", "LINE_COLUMNS", "select_letters",
-           "no_facts", "documents_named", "MAX_LEVEL"]
+__all__ = ["LetterFacts", "Selection", "Line", "LETTER_COLUMNS", "LINE_COLUMNS",
+           "select_letters", "no_facts", "documents_named", "MAX_LEVEL"]
 
 MAX_LEVEL = 4  # the templates go to level 4; a policy with more thresholds stops there
 
@@ -270,7 +270,8 @@ def select_letters(aged: pd.DataFrame, customers: pd.DataFrame | None, facts: Le
                                   facts.holds.get(cid), policy, as_of, delivery, rate)
         rows.append(row)
         lines.extend(mine)
-    letters = pd.DataFrame(rows, columns=LETTER_COLUMNS)
+    letters = pd.DataFrame(rows, columns=LETTER_COLUMNS) if rows else \
+        pd.DataFrame({c: pd.Series(dtype=object) for c in LETTER_COLUMNS})
     for c in ("level", "level_due", "amount_cents", "items", "oldest_days", "last_level",
               "fee_cents", "interest_cents"):
         letters[c] = letters[c].astype(np.int64)
@@ -281,142 +282,200 @@ def select_letters(aged: pd.DataFrame, customers: pd.DataFrame | None, facts: Le
     # Letters first (largest amount first within a currency), then the accounts left out.
     letters = letters.sort_values(["include", "currency", "amount_cents", "customer_id"],
                                   ascending=[False, True, False, True], kind="stable")
-    line_frame = pd.DataFrame(lines, columns=LINE_COLUMNS)
+    line_frame = pd.DataFrame([tuple(ln) for ln in lines], columns=LINE_COLUMNS)
     for c in ("days_past_due", "open_cents", "interest_cents"):
         line_frame[c] = line_frame[c].astype(np.int64)
     return Selection(letters.reset_index(drop=True), line_frame)
 
 
-def _line(cid: str, r, role: str, reason: str = "", interest: int = 0) -> list:
-    return [cid, r.item_key, r.document, r.doc_type, _day(r.doc_date), _day(r.due_date),
-            int(r.days_past_due), int(r.open_cents), r.currency, r.po_number or "",
-            r.reference or "", role, reason, int(interest)]
+class Line(NamedTuple):
+    """One item of a customer's letter (the fields of :data:`LINE_COLUMNS`)."""
+
+    customer_id: str
+    item_key: str
+    document: str
+    doc_type: str
+    doc_date: dt.date | None
+    due_date: dt.date | None
+    days_past_due: int
+    open_cents: int
+    currency: str
+    po_number: str
+    reference: str
+    role: str
+    reason: str = ""
+    interest_cents: int = 0
 
 
-def _one_customer(cid: str, items: pd.DataFrame, who: _Customer | None, excl: _Exclusions,
-                  history: pd.DataFrame | None, hold_since: dt.date | None,
-                  policy: DunningPolicy, as_of: dt.date, delivery: str, rate) -> tuple[list, list]:
-    who = who or _Customer(str(items["customer_name"].iloc[0]), "en", "", "")
-    lines: list[list] = []
-    left_out: list[tuple[str, str]] = []
-    due_by_cur: dict[str, int] = {}
-    credit_by_cur: dict[str, int] = {}
+def _line(cid: str, r, role: str, reason: str = "") -> Line:
+    return Line(cid, r.item_key, r.document, r.doc_type, _day(r.doc_date), _day(r.due_date),
+                int(r.days_past_due), int(r.open_cents), r.currency, r.po_number or "",
+                r.reference or "", role, reason)
+
+
+class _Items(NamedTuple):
+    """A customer's items sorted for a letter, and the sums the decisions need."""
+
+    lines: list[Line]
+    left_out: list[tuple[str, str]]     # (document, reason) of past-due items excluded
+    due: dict[str, int]                 # currency -> past-due cents still dunned
+    credits: dict[str, int]             # currency -> open credits (negative)
+    oldest: int                         # days past due of the oldest item dunned
+    oldest_due: dt.date | None
+    oldest_doc: str
+
+
+def _sort_items(cid: str, items: pd.DataFrame, excl: _Exclusions,
+                policy: DunningPolicy) -> _Items:
+    lines, left_out, due, credits = [], [], {}, {}
     oldest, oldest_due, oldest_doc = 0, None, ""
     for r in items.itertuples(index=False):
         cents = int(r.open_cents)
         if cents < 0:
-            credit_by_cur[r.currency] = credit_by_cur.get(r.currency, 0) + cents
+            credits[r.currency] = credits.get(r.currency, 0) + cents
             lines.append(_line(cid, r, "credit"))
             continue
         if cents == 0 or int(r.days_past_due) <= 0:
             continue
-        reason = ""
-        if "disputes" in policy.exclusions and bool(r.disputed):
-            reason = "in dispute (flagged in the ERP)"
-        reason = excl.items.get((cid, str(r.document)), reason) if not reason else reason
+        reason = "in dispute (flagged in the ERP)" \
+            if "disputes" in policy.exclusions and bool(r.disputed) else \
+            excl.items.get((cid, str(r.document)), "")
         if reason:
             lines.append(_line(cid, r, "left out", reason))
             left_out.append((str(r.document), reason))
             continue
         lines.append(_line(cid, r, "due"))
-        due_by_cur[r.currency] = due_by_cur.get(r.currency, 0) + cents
+        due[r.currency] = due.get(r.currency, 0) + cents
         if int(r.days_past_due) > oldest:
             oldest, oldest_due, oldest_doc = int(r.days_past_due), _day(r.due_date), r.document
     # Credits count only in a currency that has something to ask for.
-    lines = [ln for ln in lines if ln[11] != "credit" or ln[8] in due_by_cur]
-    nets = {c: due_by_cur[c] + credit_by_cur.get(c, 0) for c in sorted(due_by_cur)}
-    kept = {c: n for c, n in nets.items() if n > 0 and n >= _units(policy.minimum, c)}
-    pool = kept or nets  # the currency asking for the most leads the letter
-    lead = max(pool, key=lambda c: (pool[c], c)) if pool else str(items["currency"].iloc[0])
-    amounts = tuple((c, kept[c]) for c in sorted(kept))
-    level_due = min(int(dunning_levels(np.array([oldest]), policy)[0]), MAX_LEVEL)
+    lines = [ln for ln in lines if ln.role != "credit" or ln.currency in due]
+    return _Items(lines, left_out, due, credits, oldest, oldest_due, oldest_doc)
 
-    last_level, last_date = 0, None
+
+class _History(NamedTuple):
+    level: int                      # the level due today (0: none)
+    last_level: int                 # last dunning level about these items (0: none)
+    last_date: dt.date | None
+    last_any: pd.Series | None      # the last letter of any kind, about anything
+
+
+def _next_level(history: pd.DataFrame | None, oldest_due: dt.date | None, level_due: int,
+                policy: DunningPolicy) -> _History:
+    last_level, last_date, last_any = 0, None, None
     if history is not None and len(history):
+        # Letters sent before the oldest item fell due were about items paid since.
         recent = history[history["day"] >= oldest_due] if oldest_due else history
         dunning = recent[recent["kind"] == "dunning"]
         if len(dunning):
             last_level, last_date = int(dunning["level"].iloc[-1]), dunning["day"].iloc[-1]
-    any_last = history.iloc[-1] if history is not None and len(history) else None
+        last_any = history.iloc[-1]
     if level_due > last_level:
         level = level_due if policy.skip_levels else last_level + 1
     elif last_level >= MAX_LEVEL and level_due >= MAX_LEVEL:
         level = MAX_LEVEL  # the last level is repeated, not exceeded
     else:
         level = 0
+    return _History(level, last_level, last_date, last_any)
 
-    first = policy.thresholds[0] + policy.grace_days
-    excluded = ""
+
+def _left_out_because(cid: str, excl: _Exclusions, it: _Items, nets: dict[str, int],
+                      kept: dict[str, int], level_due: int, h: _History,
+                      policy: DunningPolicy, as_of: dt.date) -> str:
+    """Why the account gets no letter today ('' when it gets one); the first reason."""
     if cid in excl.accounts:
-        excluded = excl.accounts[cid]
-    elif not due_by_cur:
-        reasons = "; ".join(f"{d} {why}" for d, why in left_out[:4])
-        more = f" and {len(left_out) - 4} more" if len(left_out) > 4 else ""
-        excluded = f"Every past-due item is left out: {reasons}{more}."
-    elif not kept:
+        return excl.accounts[cid]
+    if not it.due:
+        reasons = "; ".join(f"{d} {why}" for d, why in it.left_out[:4])
+        more = f" and {len(it.left_out) - 4} more" if len(it.left_out) > 4 else ""
+        return f"Every past-due item is left out: {reasons}{more}."
+    if not kept:
         parts = []
         for c, n in nets.items():
-            credits = credit_by_cur.get(c, 0)
+            credits = it.credits.get(c, 0)
             after = f" after credits of {_money(credits, c)}" if credits else ""
             if n <= 0:
                 parts.append(f"credits of {_money(credits, c)} cover the "
-                             f"{_money(due_by_cur[c], c)} past due")
+                             f"{_money(it.due[c], c)} past due")
             else:
                 parts.append(f"net past due {_money(n, c)}{after} is under the minimum of "
                              f"{_money(_units(policy.minimum, c), c)}")
-        excluded = "Nothing to ask for: " + "; ".join(parts) + "."
-    elif level_due == 0:
-        excluded = (f"Within the grace days: the oldest item ({oldest_doc}) is {oldest} days "
-                    f"past due; the first letter goes at {first} days.")
-    elif any_last is not None and (as_of - any_last["day"]).days < policy.days_between:
-        days = (as_of - any_last["day"]).days
-        what = (f"level {int(any_last['level'])} letter" if any_last["kind"] == "dunning"
-                else f"{str(any_last['kind']).replace('_', ' ')} letter")
-        excluded = (f"A {what} went out on {any_last['day']:%Y-%m-%d}, {days} days ago; the "
-                    f"policy waits {policy.days_between} days between letters.")
-    elif level == 0:
-        nxt = min(last_level + 1, MAX_LEVEL)
+        return "Nothing to ask for: " + "; ".join(parts) + "."
+    if level_due == 0:
+        first = policy.thresholds[0] + policy.grace_days
+        return (f"Within the grace days: the oldest item ({it.oldest_doc}) is {it.oldest} days "
+                f"past due; the first letter goes at {first} days.")
+    last = h.last_any
+    if last is not None and last["day"] >= as_of:
+        return (f"A letter already went out on {last['day']:%Y-%m-%d}: one letter a day at "
+                "most.")
+    if last is not None and (as_of - last["day"]).days < policy.days_between:
+        days = (as_of - last["day"]).days
+        what = (f"level {int(last['level'])} letter" if last["kind"] == "dunning"
+                else f"{str(last['kind']).replace('_', ' ')} letter")
+        return (f"A {what} went out on {last['day']:%Y-%m-%d}, {days} days ago; the policy "
+                f"waits {policy.days_between} days between letters.")
+    if h.level == 0:
+        nxt = min(h.last_level + 1, MAX_LEVEL)
         starts = policy.thresholds[nxt - 1] + policy.grace_days \
             if nxt - 1 < len(policy.thresholds) else None
-        excluded = (f"Level {last_level} went out on {last_date:%Y-%m-%d}; level {nxt} starts "
-                    f"when the oldest item is {starts} days past due (now {oldest})."
-                    if starts else f"Level {last_level} went out on {last_date:%Y-%m-%d}.")
+        if starts is None:
+            return f"Level {h.last_level} went out on {h.last_date:%Y-%m-%d}."
+        return (f"Level {h.last_level} went out on {h.last_date:%Y-%m-%d}; level {nxt} starts "
+                f"when the oldest item is {starts} days past due (now {it.oldest}).")
+    return ""
+
+
+def _one_customer(cid: str, items: pd.DataFrame, who: _Customer | None, excl: _Exclusions,
+                  history: pd.DataFrame | None, hold_since: dt.date | None,
+                  policy: DunningPolicy, as_of: dt.date, delivery: str,
+                  rate) -> tuple[dict, list[Line]]:
+    who = who or _Customer(str(items["customer_name"].iloc[0]), "en", "", "")
+    it = _sort_items(cid, items, excl, policy)
+    nets = {c: it.due[c] + it.credits.get(c, 0) for c in sorted(it.due)}
+    kept = {c: n for c, n in nets.items() if n > 0 and n >= _units(policy.minimum, c)}
+    pool = kept or nets  # the currency asking for the most leads the letter
+    lead = max(pool, key=lambda c: (pool[c], c)) if pool else str(items["currency"].iloc[0])
+    level_due = min(int(dunning_levels(np.array([it.oldest]), policy)[0]), MAX_LEVEL)
+    h = _next_level(history, it.oldest_due, level_due, policy)
+    excluded = _left_out_because(cid, excl, it, nets, kept, level_due, h, policy, as_of)
 
     kind = "dunning"
     if not excluded and hold_since is not None:
-        notices = history[(history["kind"] == "credit_hold") & (history["day"] >= hold_since)] \
-            if history is not None and len(history) else []
-        if not len(notices):
-            kind = "credit_hold"
-
-    fee = _units(policy.fee, lead) if (policy.fee and level >= policy.fee_from and lead) else 0
-    interest_total = 0
-    if policy.interest_from and level >= policy.interest_from:
-        for ln in lines:
-            if ln[11] == "due" and ln[8] == lead:
-                ln[13] = late_interest(ln[7], ln[6], rate)
-                interest_total += ln[13]
-    if kind != "dunning":
-        fee = interest_total = 0
-        for ln in lines:
-            ln[13] = 0
-
-    why = _why(kind, level, level_due, last_level, last_date, oldest, oldest_doc, policy,
-               amounts, left_out, hold_since, as_of)
-    last_text = (f"Level {last_level} on {last_date:%Y-%m-%d}" if last_level else
-                 (f"{str(any_last['kind']).replace('_', ' ').capitalize()} on "
-                  f"{any_last['day']:%Y-%m-%d}" if any_last is not None else ""))
-    how = "email" if delivery.strip().lower() != "print" and who.email else "print"
-    net = dict(amounts).get(lead, nets.get(lead, 0))
-    count = sum(1 for ln in lines if ln[11] in ("due", "credit") and ln[8] in dict(amounts))
-    row = [cid, who.name, who.language, who.email, who.address, how, kind,
-           level if not excluded else 0, level_due, lead, int(net), amounts, count, oldest,
-           last_level, last_date, last_text, why, excluded, fee, interest_total,
-           not excluded]
-    if excluded:
-        lines = [ln for ln in lines if ln[11] == "left out"]
-    else:
-        lines = [ln for ln in lines if ln[11] == "left out" or ln[8] in dict(amounts)]
+        noticed = history is not None and len(history) and (
+            (history["kind"] == "credit_hold") & (history["day"] >= hold_since)).any()
+        kind = "dunning" if noticed else "credit_hold"
+    lines = it.lines
+    fee = interest = 0
+    if kind == "dunning" and not excluded:
+        if policy.fee and h.level >= policy.fee_from:
+            fee = _units(policy.fee, lead)
+        if policy.interest_from and h.level >= policy.interest_from:
+            lines = [ln._replace(interest_cents=late_interest(ln.open_cents, ln.days_past_due,
+                                                              rate))
+                     if ln.role == "due" and ln.currency == lead else ln for ln in lines]
+            interest = sum(ln.interest_cents for ln in lines)
+    amounts = tuple((c, kept[c]) for c in sorted(kept))
+    if not excluded:  # the letter asks in the currencies kept; the rest stays out of it
+        lines = [ln for ln in lines if ln.role == "left out" or ln.currency in kept]
+    last = h.last_any
+    row = {
+        "customer_id": cid, "customer_name": who.name, "language": who.language,
+        "email": who.email, "address": who.address,
+        "delivery": "email" if delivery.strip().lower() != "print" and who.email else "print",
+        "kind": kind, "level": 0 if excluded else h.level, "level_due": level_due,
+        "currency": lead, "amount_cents": int(dict(amounts).get(lead, nets.get(lead, 0))),
+        "amounts": amounts,
+        "items": sum(1 for ln in lines if ln.role in ("due", "credit") and ln.currency in kept),
+        "oldest_days": it.oldest, "last_level": h.last_level, "last_date": h.last_date,
+        "last_letter": (f"Level {h.last_level} on {h.last_date:%Y-%m-%d}" if h.last_level else
+                        f"{str(last['kind']).replace('_', ' ').capitalize()} on "
+                        f"{last['day']:%Y-%m-%d}" if last is not None else ""),
+        "why": _why(kind, h.level, level_due, h.last_level, h.last_date, it.oldest,
+                    it.oldest_doc, policy, amounts, it.left_out, hold_since, as_of),
+        "excluded_reason": excluded, "fee_cents": fee, "interest_cents": interest,
+        "include": not excluded,
+    }
     return row, lines
 
 

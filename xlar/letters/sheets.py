@@ -9,7 +9,6 @@ currency's minor unit).
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import NamedTuple
 
 import numpy as np
@@ -128,6 +127,8 @@ class LetterEdit(NamedTuple):
       letter: what the Letter column says ('' = as proposed).
       level, language, delivery, email, special_text: the cells ('' / 0 when empty).
       status: the Status cell (what the last step did with the row).
+      reason_shown: the Not Sent Because cell: what the preview said when it left the
+        account out (a Yes typed over it is the specialist overriding that reason).
     """
 
     customer_id: str
@@ -140,6 +141,7 @@ class LetterEdit(NamedTuple):
     special_text: str
     status: str
     row: int
+    reason_shown: str = ""
 
 
 def read_letter_edits(port) -> dict[str, LetterEdit] | None:
@@ -161,7 +163,7 @@ def read_letter_edits(port) -> dict[str, LetterEdit] | None:
                               level, _text(r.get("Language")).lower(),
                               _text(r.get("Delivery")).lower(), _text(r.get("E-mail")),
                               _text(r.get("Special Text")), _text(r.get("Status")),
-                              t.header_row + 1 + i)
+                              t.header_row + 1 + i, _text(r.get("Not Sent Because")))
     return out
 
 
@@ -192,7 +194,3 @@ def letters_frame_for_sheet(letters: pd.DataFrame, status: dict[str, str] | None
         "status": [status.get(c, "") for c in letters["customer_id"]],
     })
     return out
-
-
-def today() -> dt.date:
-    return dt.date.today()

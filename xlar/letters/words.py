@@ -18,7 +18,7 @@ from xlar.money import format_money
 
 __all__ = ["LANGUAGES", "KINDS", "KIND_NAMES", "LEVEL_NAMES", "DOC_TYPE_WORDS", "PAY_DAYS",
            "locale_of", "money_text", "date_text", "short_date_text", "kind_label",
-           "subject_line", "email_paragraphs", "EMAIL_CLOSING", "SALUTATIONS", "PAGE_WORD",
+           "subject_line", "email_paragraphs", "EMAIL_CLOSING", "SALUTATIONS",
            "parse_kind"]
 
 LANGUAGES = ("en", "es")
@@ -55,14 +55,13 @@ PAY_DAYS = {1: 14, 2: 10, 3: 7, 4: 7}
 
 DOC_TYPE_WORDS = {
     "en": {"invoice": "Invoice", "debit_memo": "Debit memo", "credit_memo": "Credit memo",
-           "payment": "Payment on account"},
+           "payment": "On account"},
     "es": {"invoice": "Factura", "debit_memo": "Nota de cargo", "credit_memo": "Abono",
            "payment": "Pago a cuenta"},
 }
 
 SALUTATIONS = {"en": "Dear Accounts Payable team,", "es": "Estimados señores:"}
 EMAIL_CLOSING = {"en": "Kind regards,", "es": "Un cordial saludo,"}
-PAGE_WORD = {"en": "Page", "es": "Página"}
 
 #: (language, currency) -> Babel locale: how amounts and dates are written.  An Irish
 #: customer reads "22 November 2026" and "€1,234.56"; a Spanish one "1.234,56 €"; a

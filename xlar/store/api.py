@@ -37,7 +37,7 @@ from xlar.store.db import (
     upgrade,
 )
 
-__all__ = ["Store", "Written", "open_store", "stable_key", "utc_now"]
+__all__ = ["Store", "Written", "PostingConflict", "open_store", "stable_key", "utc_now"]
 
 
 def utc_now() -> dt.datetime:
@@ -67,6 +67,12 @@ class Written(NamedTuple):
     @property
     def message(self) -> str:
         return "recorded" if self.new else "already recorded earlier: nothing done"
+
+
+class PostingConflict(StoreError):
+    """A payment not posted because another specialist posted to the same open item after
+    this one read the open items: its amounts may no longer be right.  Nothing was written;
+    the message names the item and who posted it."""
 
 
 def _unique_clash(e: IntegrityError) -> bool:
@@ -127,7 +133,7 @@ class Store:
             try:
                 with self.engine.begin() as conn:
                     result = body(conn) or ("", 0)
-                    logged = dict(payload or {})
+                    logged = _masked(payload or {})
                     if result[1]:
                         logged["version"] = result[1]
                     row = conn.execute(s.activity.insert().values(
@@ -173,6 +179,7 @@ class Store:
         table = s.VERSIONED[kind]
         fields = {c.name for c in table.columns} - {"id", "record_id", "version", "created_at",
                                                      "created_by"}
+        values = _masked(values)
         unknown = set(values) - fields
         if unknown:
             raise ValueError(f"{kind}: unknown fields {', '.join(sorted(unknown))}")
@@ -215,6 +222,8 @@ class Store:
     def add_payment(self, customer_id: str, paid_on: dt.date, amount_cents: int,
                     currency: str, key: str, document: str = "", source: str = "") -> Written:
         """A payment received (cash application records these; promises are judged by them)."""
+        source = _masked({"source": source})["source"]
+
         def body(conn):
             conn.execute(s.payments_received.insert().values(
                 customer_id=customer_id, document=document, paid_on=paid_on,
@@ -227,6 +236,7 @@ class Store:
         """Place or release a credit hold (``event`` is "placed" or "released")."""
         if event not in ("placed", "released"):
             raise ValueError("a credit hold is 'placed' or 'released'")
+        reason = _masked({"reason": reason})["reason"]
 
         def body(conn):
             conn.execute(s.credit_hold_events.insert().values(
@@ -235,21 +245,36 @@ class Store:
         return self._write(key, f"credit_hold_{event}", body, customer_id,
                            payload={"reason": reason, "rule": rule})
 
-    def post_receipt(self, receipt: Mapping, applications: list[Mapping]) -> Written:
-        """Post one payment and its applications, in one transaction, once.
+    def post_receipt(self, receipt: Mapping, applications: list[Mapping],
+                     disputes: list[tuple[str, Mapping]] = (), seen_through: int | None = None,
+                     batch: tuple[str, ...] = ()) -> Written:
+        """Post one payment, its applications and the disputes its deductions open, in one
+        transaction, once.
 
         The idempotency key is the payment id: a bank file imported and posted
         twice (under any name) posts nothing the second time, and says so.
         Each application is also a payment received on its customer's account
-        (promises to pay are judged by those).  Deductions are opened as
-        disputes separately (:meth:`save_version`), keyed by payment and item.
+        (promises to pay are judged by those).  *disputes* are (key, values)
+        of the disputes the deductions open: written with the payment or not at
+        all, so a run stopped half-way never leaves a deduction without its dispute.
+
+        *seen_through* is the last cash application id the caller had read when
+        it worked out the open amounts (:meth:`last_application_id`): if anyone
+        posted to one of the same items since (other than the payments of the
+        caller's own *batch*), the amounts may be stale, and the payment is not
+        posted (:class:`PostingConflict`) instead of being applied twice.
         """
+        receipt = {**_masked(receipt), **{k: receipt[k] for k in _IDS if k in receipt}}
+        disputes = [(k, _masked(v)) for k, v in disputes]
         pid = str(receipt["payment_id"])
         when = receipt.get("value_date")
         paid_on = when if isinstance(when, dt.date) else \
             (pd.Timestamp(when).date() if when is not None and not pd.isna(when) else None)
+        items = sorted({str(a["item_key"]) for a in applications})
 
         def body(conn):
+            if seen_through is not None and items:
+                _no_later_application(conn, items, seen_through, {pid, *batch})
             conn.execute(s.cash_receipts.insert().values(
                 payment_id=pid, customer_id=receipt.get("customer_id", "") or "",
                 value_date=paid_on, amount_cents=int(receipt["amount_cents"]),
@@ -277,12 +302,40 @@ class Store:
                     amount_cents=paid, currency=receipt["currency"],
                     source=str(receipt.get("source", ""))[:200], created_at=utc_now(),
                     created_by=self.user))
+            for key, values in disputes:
+                self._first_version(conn, "dispute", key, values)
         return self._write(f"cash:{pid}", "payment_posted", body,
                            receipt.get("customer_id", "") or "", pid,
                            int(receipt["amount_cents"]), receipt["currency"],
                            {"status": receipt.get("status", "applied"),
                             "applications": len(applications),
                             "on_account_cents": int(receipt.get("on_account_cents", 0))})
+
+    def _first_version(self, conn, kind: str, key: str, values: Mapping) -> None:
+        """Version 1 of a new record and its activity row, inside the caller's transaction
+        (the record id derived from *key* as :meth:`save_version` derives it)."""
+        rid = stable_key(kind, key)[:16]
+        conn.execute(s.VERSIONED[kind].insert().values(
+            record_id=rid, version=1, created_at=utc_now(), created_by=self.user, **values))
+        conn.execute(s.activity.insert().values(
+            at=utc_now(), who=self.user, action=f"{kind}_saved",
+            customer_id=values.get("customer_id", ""), document=values.get("document", ""),
+            amount_cents=values.get("amount_cents"), currency=values.get("currency"),
+            payload={k: (v.isoformat() if isinstance(v, dt.date) else v)
+                     for k, v in values.items()} | {"record_id": rid, "version": 1},
+            idempotency_key=key))
+
+    def last_application_id(self) -> int:
+        """The newest cash application's id (0 when none): read it *before* the open items,
+        and give it to :meth:`post_receipt` as ``seen_through``."""
+        with self.engine.connect() as conn:
+            return int(conn.execute(sa.select(sa.func.max(s.cash_applications.c.id))).scalar()
+                       or 0)
+
+    def activities(self, action: str) -> pd.DataFrame:
+        """The activity rows of one *action*, oldest first."""
+        t = s.activity
+        return self._frame(sa.select(t).where(t.c.action == action).order_by(t.c.id))
 
     def cash_receipts(self) -> pd.DataFrame:
         """Payments posted (for the duplicate check and the Receipts Posted sheet)."""
@@ -391,6 +444,37 @@ class Store:
         if limit:
             q = q.limit(limit)
         return self._frame(q)
+
+
+#: A receipt's identifiers: compared, never free text, so never masked.
+_IDS = ("payment_id", "customer_id", "currency")
+
+
+def _masked(values: Mapping) -> dict:
+    """*values* with any full card number in their text masked (``**** **** **** 1111``):
+    whatever a specialist typed or a bank file carried, the store never holds one."""
+    from xlar.cashapp.cards import mask_card_numbers
+
+    return {k: mask_card_numbers(v) if isinstance(v, str) else v for k, v in values.items()}
+
+
+def _no_later_application(conn, items: list[str], seen_through: int, mine: set[str]) -> None:
+    """Raise PostingConflict when an item of *items* got an application after
+    *seen_through* from a payment not in *mine*.  PostgreSQL: posters to one item queue
+    on a lock per item (taken in key order, so never in a circle) and the second sees
+    the first's application; SQLite's BEGIN IMMEDIATE already queues every writer."""
+    t = s.cash_applications
+    if conn.dialect.name == "postgresql":
+        for key in items:
+            conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_lock_id("cash_item", key))))
+    later = conn.execute(sa.select(t.c.document, t.c.payment_id, t.c.created_by).where(
+        t.c.item_key.in_(items), t.c.id > seen_through,
+        t.c.payment_id.not_in(sorted(mine))).order_by(t.c.id)).first()
+    if later is not None:
+        raise PostingConflict(
+            f"{later.document} was paid by payment {later.payment_id}, posted by "
+            f"{later.created_by} while this posting was being prepared; its open amount has "
+            "changed: refresh, check the proposal and approve it again")
 
 
 def _paid_by_customer(receipt: Mapping, applications: list[Mapping]) -> dict[str, int]:

@@ -10,8 +10,8 @@ Where the store lives, first match wins:
    (or ``~/.xlar/activity.sqlite`` without a workbench).
 
 Passwords are never part of a stored URL: ``XLAR_DB_PASSWORD`` from the
-environment is added at connection time, and URLs are shown with the
-password masked.
+environment, or the system keyring (see xlar.credentials), is added at
+connection time, and URLs are shown with the password masked.
 
 SQLite runs in WAL mode with a busy timeout, so two people on a shared
 folder, or two processes, wait for each other instead of failing.
@@ -59,9 +59,12 @@ def resolve_url(url: str | None = None, workbook: Path | None = None,
                          "postgresql+psycopg://user@host/db or sqlite:///path)") from None
     if u.drivername == "postgresql":  # psycopg 3 is the driver xlar ships with
         u = u.set(drivername="postgresql+psycopg")
-    password = os.environ.get("XLAR_DB_PASSWORD")
-    if password and u.password is None and not u.drivername.startswith("sqlite"):
-        u = u.set(password=password)
+    if u.password is None and not u.drivername.startswith("sqlite"):
+        from xlar.credentials import DATABASE, password
+
+        found = password(DATABASE, u.host or "", u.username or "")
+        if found:
+            u = u.set(password=found)
     return u
 
 
@@ -116,8 +119,13 @@ def connect(url: URL) -> Engine:
         with engine.connect() as conn:
             conn.exec_driver_sql("SELECT 1")
     except Exception as e:
-        raise StoreError(f"cannot reach the activity store at {display_url(url)}: "
-                         f"{str(e).splitlines()[0][:200]}") from None
+        why = str(e).splitlines()[0][:200]
+        if "password" in why.lower() and url.username:
+            from xlar.credentials import DATABASE, where_to_put
+
+            why += f" (the password: {where_to_put(DATABASE, url.host or '', url.username)})"
+        raise StoreError(f"cannot reach the activity store at {display_url(url)}: {why}") \
+            from None
     return engine
 
 

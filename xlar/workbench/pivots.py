@@ -105,17 +105,11 @@ def _blank(v) -> bool:
 
 
 def _column_values(ws, ref: str, headers: list[str], wanted: set[str]) -> dict[str, list]:
-    """The values of the table's columns named in *wanted*, read from the sheet."""
-    from openpyxl.utils.cell import range_boundaries
+    """The values of the table's columns named in *wanted*, read from the sheet (or from
+    the rows it will be saved with, for a large table: xlar.workbench.stream)."""
+    from xlar.workbench.xlsx import table_column
 
-    c0, r0, _, r1 = range_boundaries(ref)
-    out = {}
-    for j, h in enumerate(headers):
-        if h in wanted:
-            out[h] = [row[0] for row in ws.iter_rows(min_row=r0 + 1, max_row=r1,
-                                                     min_col=c0 + j, max_col=c0 + j,
-                                                     values_only=True)]
-    return out
+    return {h: table_column(ws, ref, j) for j, h in enumerate(headers) if h in wanted}
 
 
 def _shared_items(values: list, order: tuple[str, ...] = ()) -> list:

@@ -15,6 +15,7 @@ through openpyxl, a live Excel book through xlwings) only copy cells:
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import NamedTuple
 
 import numpy as np
@@ -24,8 +25,8 @@ from xlar.money import minor_digits
 from xlar.workbench.layout import NUMBER_FORMATS, TableLayout
 from xlar.workbench.merge import UserCell
 
-__all__ = ["Formula", "Cell", "TablePlan", "SheetPlan", "table_plan", "rows_plan",
-           "display_value", "column_letter", "cell_value_of"]
+__all__ = ["Formula", "Cell", "TablePlan", "SheetPlan", "ColumnValues", "table_plan",
+           "rows_plan", "display_value", "column_letter", "cell_value_of"]
 
 
 class Formula(str):
@@ -93,7 +94,76 @@ def column_letter(n: int) -> str:
     return s
 
 
-def _values(frame: pd.DataFrame, field: str, kind: str) -> tuple[list, object]:
+class ColumnValues(Sequence):
+    """The cells of one owned column, kept as one array in display form.
+
+    A million-row column stays one array (floats in currency units, datetime64,
+    bools, Arrow text) that the streaming writer (xlar.workbench.stream) turns into
+    cells in bulk, instead of a million Python objects.  Read one by one, or as a
+    list, it gives what a list of cell values would: float, date, datetime, int,
+    'Yes'/'No', str, or None for an empty cell.
+
+    Attributes:
+      kind: the column's kind (see xlar.workbench.layout.Col).
+      array: float64 (money, pct, float1, int; NaN = empty), datetime64[ns] (date,
+        datetime; NaT = empty), bool (bool), or a pyarrow string array (text, '' =
+        empty).
+    """
+
+    __slots__ = ("kind", "array")
+    __hash__ = None
+
+    def __init__(self, kind: str, array):
+        self.kind, self.array = kind, array
+
+    def __len__(self) -> int:
+        return len(self.array)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return ColumnValues(self.kind, self.array[i]).tolist()
+        if self.kind == "text":
+            return self.array[i].as_py()
+        return ColumnValues(self.kind, self.array[i:i + 1 or None]).tolist()[0]
+
+    def __iter__(self):
+        return iter(self.tolist())
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, (list, tuple, ColumnValues)):
+            return self.tolist() == list(other)
+        return NotImplemented
+
+    def __repr__(self) -> str:
+        return f"ColumnValues({self.kind!r}, {len(self)} cells)"
+
+    def tolist(self) -> list:
+        a, kind = self.array, self.kind
+        if kind == "text":
+            return a.to_pylist()
+        if kind == "bool":
+            return np.where(a, "Yes", "No").tolist()
+        if kind in ("date", "datetime"):
+            return a.astype("datetime64[D]" if kind == "date" else "datetime64[us]").tolist()
+        out = a.tolist()
+        if kind == "int":
+            return [None if v != v else int(v) for v in out]
+        return [None if v != v else v for v in out]
+
+
+def _text_array(s: pd.Series):
+    """Text cells as a pyarrow string array: missing -> '', anything else str(v)."""
+    import pyarrow as pa
+
+    try:
+        arr = pa.array(s, type=pa.large_string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # numbers or other objects among the text
+        arr = pa.array([v if isinstance(v, str) else ("" if v is None or v != v else str(v))
+                        for v in s.astype(object)], type=pa.large_string())
+    return arr.fill_null("") if arr.null_count else arr
+
+
+def _values(frame: pd.DataFrame, field: str, kind: str) -> tuple[ColumnValues, object]:
     """Cell values and number format(s) for one owned column."""
     s = frame[field]
     if kind == "money":
@@ -103,22 +173,19 @@ def _values(frame: pd.DataFrame, field: str, kind: str) -> tuple[list, object]:
         units = s.to_numpy(np.int64) / np.power(10.0, digits)
         fmts = [NUMBER_FORMATS["money" if d == 2 else f"money{int(d)}"] for d in digits] \
             if (digits != 2).any() else NUMBER_FORMATS["money"]
-        return units.tolist(), fmts
+        return ColumnValues(kind, units), fmts
     if kind in ("date", "datetime"):
         vals = pd.to_datetime(s, errors="coerce")
-        if kind == "date":
-            out = [None if pd.isna(v) else v.date() for v in vals]
-        else:
-            out = [None if pd.isna(v) else v.to_pydatetime() for v in vals]
-        return out, NUMBER_FORMATS[kind]
-    if kind == "int":
-        return [None if pd.isna(v) else int(v) for v in s], NUMBER_FORMATS["int"]
-    if kind in ("pct", "float1"):
-        return [None if pd.isna(v) else float(v) for v in s], NUMBER_FORMATS[kind]
+        if getattr(vals.dtype, "tz", None) is not None:
+            vals = vals.dt.tz_localize(None)
+        return ColumnValues(kind, vals.to_numpy("datetime64[ns]")), NUMBER_FORMATS[kind]
+    if kind in ("int", "pct", "float1"):
+        return ColumnValues(kind, pd.to_numeric(s, errors="coerce").to_numpy(np.float64,
+                                                                             na_value=np.nan)), \
+            NUMBER_FORMATS[kind]
     if kind == "bool":
-        return ["Yes" if bool(v) else "No" for v in s], None
-    return [("" if v is None or (isinstance(v, float) and np.isnan(v)) else
-             (v if isinstance(v, str) else str(v))) for v in s], None
+        return ColumnValues(kind, s.map(bool).to_numpy(bool)), None
+    return ColumnValues("text", _text_array(s)), None
 
 
 def cell_value_of(v) -> object:

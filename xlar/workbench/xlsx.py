@@ -25,7 +25,8 @@ import pandas as pd
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.table import Table, TableStyleInfo
+from openpyxl.worksheet.filters import AutoFilter
+from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
 from xlar.text import looks_like_formula
 from xlar.workbench.merge import TableRead, UserCell
@@ -95,10 +96,13 @@ def read_table(wb: Workbook, name: str, values: dict[tuple[int, int], object] | 
     ws, table = find_table(wb, name)
     if table is None:
         return None
+    if getattr(ws, "_xlar_body", None) is not None:
+        return _plan_table(ws._xlar_body, owned)
     from openpyxl.utils.cell import range_boundaries
 
     c0, r0, c1, r1 = range_boundaries(table.ref)
-    headers = [str(ws.cell(r0, c).value or f"Column{c - c0 + 1}").strip() for c in range(c0, c1 + 1)]
+    headers = [str(ws.cell(r0, c).value or f"Column{c - c0 + 1}").strip()
+               for c in range(c0, c1 + 1)]
     owned_set = {h.lower() for h in (owned or headers)}
     data: dict[str, list] = {h: [] for h in headers}
     for r, row in enumerate(ws.iter_rows(min_row=r0 + 1, max_row=r1, min_col=c0, max_col=c1),
@@ -154,8 +158,17 @@ def put_value(cell, value) -> None:
         cell.value = value
 
 
+#: Tables with more rows than this are not built cell by cell in openpyxl: their rows
+#: are written straight into the file when it is saved (xlar.workbench.stream).
+STREAM_ROWS = 200
+
+
 def apply_table_plan(wb: Workbook, plan: TablePlan, index: int | None = None):
-    """Replace *plan*'s sheet with an Excel Table holding its cells."""
+    """Replace *plan*'s sheet with an Excel Table holding its cells.
+
+    A large table's rows are kept as the plan (``ws._xlar_body``) and written when the
+    workbook is saved with :func:`save_atomic`; everything else of the sheet is set here.
+    """
     ws = replace_sheet(wb, plan.sheet, index)
     top = plan.header_row
     if plan.title:
@@ -164,8 +177,12 @@ def apply_table_plan(wb: Workbook, plan: TablePlan, index: int | None = None):
         cell = ws.cell(top, j, h)
         cell.font, cell.fill = HEADER_FONT, HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="center")
+    streamed = plan.rows > STREAM_ROWS
     for j, (values, fmt, width) in enumerate(zip(plan.columns, plan.formats, plan.widths,
                                                  strict=True), start=1):
+        ws.column_dimensions[get_column_letter(j)].width = width
+        if streamed:
+            continue
         per_cell = isinstance(fmt, list)
         for i, v in enumerate(values):
             cell = ws.cell(top + 1 + i, j)
@@ -173,14 +190,51 @@ def apply_table_plan(wb: Workbook, plan: TablePlan, index: int | None = None):
             f = fmt[i] if per_cell else fmt
             if f:
                 cell.number_format = f
-        ws.column_dimensions[get_column_letter(j)].width = width
+    if streamed:
+        ws._xlar_body = (plan, top)
     ref = f"A{top}:{get_column_letter(len(plan.headers))}{top + max(plan.rows, 1)}"
     table = Table(displayName=plan.table, ref=ref)
     table.tableStyleInfo = TableStyleInfo(name="TableStyleMedium2", showRowStripes=True)
+    # Named here, not by openpyxl at save time: it would read (and create) every cell
+    # of the table's range to find the header names.
+    table.tableColumns = [TableColumn(id=j, name=str(h))
+                          for j, h in enumerate(plan.headers, start=1)]
+    table.autoFilter = AutoFilter(ref=ref)
     ws.add_table(table)
-    ws.freeze_panes = ws.cell(top + 1, 1)
+    ws.freeze_panes = f"A{top + 1}"  # a coordinate: a cell object here would add a row
     print_setup(ws, top)
     return ws
+
+
+def _plan_table(body, owned: list[str] | None) -> TableRead:
+    """A streamed table read back before the save, as :func:`read_table` reads a file."""
+    plan, top = body
+    owned_set = {h.lower() for h in (owned or plan.headers)}
+    data = {}
+    for h, values in zip(plan.headers, plan.columns, strict=True):
+        out = []
+        for i, v in enumerate(values):
+            v = dt.datetime.combine(v, dt.time()) if type(v) is dt.date else v
+            v = None if v == "" else v
+            if isinstance(v, Formula):
+                out.append(None if h.lower() in owned_set else UserCell(None, str(v), top + 1 + i))
+            else:
+                out.append(v if h.lower() in owned_set else UserCell(v, None, top + 1 + i))
+        data[h] = out
+    return TableRead(pd.DataFrame(data, columns=list(plan.headers)), top)
+
+
+def table_column(ws, ref: str, offset: int) -> list:
+    """The values of the table column *offset* (0-based) of the table at *ref* on *ws*,
+    whether its rows are cells yet or still a streamed plan."""
+    from openpyxl.utils.cell import range_boundaries
+
+    body = getattr(ws, "_xlar_body", None)
+    if body is not None:
+        return [None if v == "" else v for v in body[0].columns[offset]]
+    c0, r0, _, r1 = range_boundaries(ref)
+    return [row[0] for row in ws.iter_rows(min_row=r0 + 1, max_row=r1, min_col=c0 + offset,
+                                           max_col=c0 + offset, values_only=True)]
 
 
 def apply_sheet_plan(wb: Workbook, plan: SheetPlan, index: int | None = None):
@@ -229,23 +283,85 @@ def _keep_mode(tmp: Path, path: Path) -> None:
     os.chmod(tmp, mode)
 
 
+#: A temporary file of a save older than this was left by a run that was killed.
+STALE_TEMP_SECONDS = 600
+
+
+def _sweep_stale_temps(folder: Path, path: Path) -> None:
+    """Remove what saves of *path* killed half-way left behind (``.~Name-xxxx.xlsx``); a
+    young one may belong to a save running now in another process, so it stays."""
+    import time
+
+    prefix, limit = f".~{path.stem}-", time.time() - STALE_TEMP_SECONDS
+    for f in folder.iterdir():
+        if f.name.startswith(prefix) and f.name.endswith(path.suffix):
+            try:
+                if f.stat().st_mtime < limit:
+                    f.unlink()
+            except OSError:
+                pass  # another program has it: not ours to fight over
+
+
+def _read_only(path: Path) -> bool:
+    """True when the user marked *path* read-only (no write bit for anyone).  POSIX lets
+    a file be replaced whatever its own mode, so this is checked, not left to the OS."""
+    try:
+        return not stat.S_IMODE(path.stat().st_mode) & 0o222
+    except FileNotFoundError:
+        return False
+
+
+def _style_ids(wb: Workbook):
+    """style_id(number format, quote prefix) -> the workbook's cell-format index, adding
+    the format when it is new (what setting ``cell.number_format`` does for one cell)."""
+    from openpyxl.styles.cell_style import StyleArray
+    from openpyxl.styles.numbers import BUILTIN_FORMATS_MAX_SIZE, BUILTIN_FORMATS_REVERSE
+
+    known: dict[tuple, int] = {}
+
+    def style_id(fmt: str | None, quote: bool) -> int:
+        if (fmt, quote) not in known:
+            style = StyleArray()
+            if fmt:
+                style.numFmtId = BUILTIN_FORMATS_REVERSE[fmt] if fmt in BUILTIN_FORMATS_REVERSE \
+                    else wb._number_formats.add(fmt) + BUILTIN_FORMATS_MAX_SIZE
+            if quote:
+                style.quotePrefix = 1
+            known[fmt, quote] = wb._cell_styles.add(style)
+        return known[fmt, quote]
+
+    return style_id
+
+
+def _save(wb: Workbook, path: str) -> None:
+    """What ``wb.save(path)`` does, with the streamed tables' rows written in."""
+    import zipfile
+
+    from xlar.workbench.stream import StreamingWriter
+
+    wb.properties.modified = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+        StreamingWriter(wb, archive, _style_ids(wb)).write_data()
+
+
 def save_atomic(wb: Workbook, path: Path) -> None:
     """Save to a temporary file beside *path*, then replace *path* in one step.
 
-    If *path* is open in another program, or the replace fails (read-only
-    folder, Windows lock), the old file is untouched and the new one is
-    kept beside it under a name the error gives, so no work is lost.
+    If *path* is open in another program, marked read-only, or the replace
+    fails (read-only folder, Windows lock), the old file is untouched and the
+    new one is kept beside it under a name the error gives, so no work is lost.
     """
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
     folder.mkdir(parents=True, exist_ok=True)
+    _sweep_stale_temps(folder, path)
     fd, tmp = tempfile.mkstemp(prefix=f".~{path.stem}-", suffix=path.suffix, dir=folder)
     os.close(fd)
     from xlar.workbench.pivots import ready_for_save
 
     ready_for_save(wb)  # openpyxl slips with pivot caches, see there
     try:
-        wb.save(tmp)
+        _save(wb, tmp)
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
         _keep_mode(Path(tmp), path)
@@ -253,17 +369,24 @@ def save_atomic(wb: Workbook, path: Path) -> None:
         Path(tmp).unlink(missing_ok=True)
         raise
     lock = lock_owner(path)
+    todo = f"check that you may write to {folder.resolve()}"
     try:
         if lock is not None:
+            todo = f"close {path.name} in the other program"
             raise PermissionError(f"it is open in another program (lock file {lock.name})")
+        if _read_only(path):
+            todo = f"make {path.name} writable"
+            raise PermissionError("it is marked read-only")
         os.replace(tmp, path)
     except OSError as e:
-        keep = path.with_name(f"{path.stem} (xlar {dt.datetime.now():%Y-%m-%d %H%M%S}){path.suffix}")
+        keep = path.with_name(f"{path.stem} (xlar {dt.datetime.now():%Y-%m-%d %H%M%S})"
+                              f"{path.suffix}")
         try:
             os.replace(tmp, keep)
         except OSError:
             keep = Path(tmp)
         why = e.strerror or str(e)
         raise WorkbookLocked(
-            f"{path.name} was not replaced: {why}. Close it and run again; your workbook is "
-            f"unchanged, and this run's result was saved as {keep}") from None
+            f"{path.name} was not replaced: {why}. Your workbook is unchanged; this run's "
+            f"result was saved as {keep}. To update {path.name} itself, {todo} and run again "
+            "(or carry on in the saved copy)") from None
