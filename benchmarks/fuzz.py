@@ -28,8 +28,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+# This checkout's xlar, not one installed from elsewhere; and the tests' support code.
+sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(Path(__file__).resolve().parent)]
 
 from _common import table  # noqa: E402
 
@@ -41,6 +41,9 @@ def run_reader(args: tuple[str, int, int, str]) -> dict:
     from hypothesis import seed as hseed
     from support import fuzzing as fz
 
+    import xlar
+
+    assert Path(xlar.__file__).resolve().parent.parent == ROOT, xlar.__file__
     tally = fz.Tally()
     keep_dir = Path(keep)
     started = time.perf_counter()

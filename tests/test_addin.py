@@ -169,5 +169,7 @@ def test_the_cli_and_the_ribbon_name_the_same_actions():
         assert a.command in commands, f"{a.name}: no CLI command 'xlar {a.command}'"
     # and the CLI commands that change a workbook are exactly the registered actions' commands
     workbook_commands = {"refresh", "workbench new", "notes sync", "cash import", "cash cards",
-                         "cash post", "letters preview", "letters make", "letters send"}
+                         "cash post", "letters preview", "letters make", "letters send",
+                         "adjust validate", "adjust post", "adjust approve", "adjust recommend",
+                         "adjust reconcile", "report management"}
     assert workbook_commands == {a.command for a in registry().values()}

@@ -55,7 +55,7 @@ def bench(tmp_path, monkeypatch, request):
         name = server.create_database()
         request.addfinalizer(lambda: server.drop_database(name))
         monkeypatch.setenv("XLAR_DB_URL", server.url(name))
-    demo = run_demo(tmp_path / "demo", items=400, customers=40)
+    demo = run_demo(tmp_path / "demo", items=400, customers=40, bank_statement=False)
     items = read_open_items(demo.export).items
     sim = simulate_receipts(items, customers_from_items(items), 40, 5, as_of=AS_OF)
     stmt = tmp_path / "statement.bai2"

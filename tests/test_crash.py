@@ -168,7 +168,7 @@ def refreshed(tmp_path_factory):
     from xlar.workbench.refresh import refresh
 
     folder = tmp_path_factory.mktemp("refresh")
-    ledger = generate_ledger(customers=40, items=800, seed=11)
+    ledger = generate_ledger(customers=25, items=300, seed=11)
     first = write_demo_export(ledger, folder / "monday.csv")
     wb = folder / WORKBENCH
     refresh(wb, source=first, as_of=ledger.as_of)
@@ -199,8 +199,10 @@ def test_a_refresh_killed_at_any_moment_leaves_the_old_or_the_new_workbench(refr
     t0 = time.monotonic()
     finish("refresh", timing, "--source", expected_dir / "tuesday.csv")
     full = time.monotonic() - t0
-    moments = [temp_file_of(wb), RNG.uniform(0.4, 0.8) * full, temp_file_of(wb),
-               RNG.uniform(0.7, 1.0) * full]
+    # While it reads, at random, and while it writes the new file (when the poll catches
+    # the temporary file: on a busy machine a small save can slip between two looks).
+    moments = [RNG.uniform(0.2, 0.4) * full, temp_file_of(wb), RNG.uniform(0.4, 0.8) * full,
+               temp_file_of(wb), RNG.uniform(0.7, 1.0) * full]
     outcomes = []
     for moment in moments:
         killed = kill_when(xlar("refresh", wb, "--source", work / "tuesday.csv"), moment)
@@ -273,7 +275,7 @@ def test_posting_killed_at_any_moment_posts_each_payment_once(tmp_path, monkeypa
     from xlar.demo_run import run_demo
 
     monkeypatch.delenv("XLAR_DB_URL", raising=False)
-    demo = run_demo(tmp_path / "demo", items=300, customers=30)
+    demo = run_demo(tmp_path / "demo", items=200, customers=20)
     wb, db = demo.workbench, demo.workbench.with_name("AR Workbench.activity.sqlite")
     proposals = rows(wb, "Cash Proposals", "Approve")
     approved = set(proposals.loc[proposals["Approve"] == "Yes", "Payment ID"])
@@ -334,7 +336,7 @@ def test_posting_killed_at_any_moment_posts_each_payment_once(tmp_path, monkeypa
 # --------------------------------------------------------------------------- letters
 
 
-def test_sending_killed_at_any_moment_never_sends_a_letter_twice(tmp_path, store_url):
+def test_sending_killed_at_any_moment_never_sends_a_letter_twice(tmp_path):
     try:
         from support.smtp import MailServer
     except ImportError:
@@ -344,7 +346,10 @@ def test_sending_killed_at_any_moment_never_sends_a_letter_twice(tmp_path, store
     from xlar.letters.history import batch_records
     from xlar.store.api import open_store
 
-    n = 24
+    # One store kind is enough here: test_letters_send kills a send on both at the worst
+    # moment; this test is about many moments.
+    store_url = f"sqlite:///{tmp_path / 'store.activity.sqlite'}"
+    n = 16
     batch = _batch(tmp_path / "batch", n)
     everyone = {f"ap{i}@customer{i}.example" for i in range(1, n + 1)}
     with MailServer() as server:
@@ -353,7 +358,7 @@ def test_sending_killed_at_any_moment_never_sends_a_letter_twice(tmp_path, store
         def arrived(k):
             return lambda: len(server.messages) >= k
 
-        for moment in (arrived(3), RNG.uniform(1.6, 2.4), arrived(12), arrived(17)):
+        for moment in (arrived(3), RNG.uniform(1.6, 2.2), arrived(8), arrived(12)):
             kill_when(xlar("letters", "send", wb, "--batch", batch, "--send"), moment)
             sound(wb)
             received = [r[0] for r, _ in server.messages]

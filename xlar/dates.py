@@ -35,6 +35,8 @@ DATE_DTYPE = "datetime64[ns]"
 # 61 on, serial n is EXCEL_EPOCH + n days.
 EXCEL_EPOCH = np.datetime64("1899-12-30", "D")
 _SERIAL_MIN, _SERIAL_MAX = 20000, 80000  # 1954-10-03 .. 2119-01-10: plausible AR dates
+#: Dates outside these years are typing errors in any AR column.
+_FIRST_DAY, _END_DAY = np.datetime64("1900-01-01", "D"), np.datetime64("2200-01-01", "D")
 
 _MONTHS = {
     # English
@@ -256,6 +258,15 @@ def parse_dates(values, order: str | None = None, default_order: str = "MDY") ->
 
     for i in np.flatnonzero(kind == "x"):
         reason[i] = f"date {obj[i]!r} is not a date"
+    # A typed year 6026 or 0001 is a typing error, and no date column holds it
+    # (nanoseconds end in 2262): rejected with the reason, never wrapped round.
+    far = ok & ((days < _FIRST_DAY) | (days >= _END_DAY))
+    for i in np.flatnonzero(far):
+        shown = obj[i].isoformat()[:10] if isinstance(obj[i], dt.date) else repr(obj[i])
+        reason[i] = (f"date {shown} is outside the years {_FIRST_DAY.astype(object).year}-"
+                     f"{_END_DAY.astype(object).year - 1} (a typing error?)")
+    ok &= ~far
+    days[far] = np.datetime64("NaT")
     return ParsedDates(days.astype(DATE_DTYPE), ok, empty, reason, result_order, result_proved)
 
 
@@ -269,16 +280,18 @@ def _parse_text(raw: pd.Series, idx: np.ndarray, days, ok, reason, order, defaul
         order, proved = detect_date_order(norm[~has_word], default_order)
     else:
         proved = True
-    parsed = pd.Series(pd.NaT, index=norm.index, dtype="datetime64[ns]")
+    # Days, not nanoseconds: a year past 2262 parses, and is judged in parse_dates.
+    parsed = np.full(len(norm), np.datetime64("NaT"), dtype="datetime64[D]")
     # Year-first ISO dates are never ambiguous: accepted in any column.
     attempts = [(f, ~has_word) for f in _FORMATS[order]] + [("%Y/%m/%d", ~has_word)]
     attempts += [(f, has_word) for f in _FORMATS["DMY"]]
     for fmt, allowed in attempts:
-        todo = parsed.isna().to_numpy() & allowed
+        todo = np.isnat(parsed) & allowed
         if todo.any():
-            parsed[todo] = pd.to_datetime(norm[todo], format=fmt, errors="coerce")
-    got = parsed.notna().to_numpy()
-    days[idx[got]] = parsed[got].to_numpy().astype("datetime64[D]")
+            parsed[todo] = pd.to_datetime(norm[todo], format=fmt, errors="coerce") \
+                .to_numpy().astype("datetime64[D]")
+    got = ~np.isnat(parsed)
+    days[idx[got]] = parsed[got]
     ok[idx[got]] = True
     for j in np.flatnonzero(~got):
         reason[idx[j]] = _why_not_a_date(raw.iloc[j], norm.iloc[j], order)

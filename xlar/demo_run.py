@@ -71,7 +71,8 @@ def _add_faults_and_total(export: Path) -> None:
 
 
 def run_demo(out: str | Path = "xlar-demo", seed: int = 2026, items: int = 5000,
-             customers: int = 300, progress: Progress = no_progress) -> DemoResult:
+             customers: int = 300, progress: Progress = no_progress,
+             bank_statement: bool = True) -> DemoResult:
     from xlar.demo import generate_ledger, write_demo_customers, write_demo_export
     from xlar.workbench.refresh import refresh
 
@@ -92,11 +93,11 @@ def run_demo(out: str | Path = "xlar-demo", seed: int = 2026, items: int = 5000,
     res = refresh(workbench, source=export, as_of=ledger.as_of, customers=cust,
                   progress=lambda d, t, m: progress(1, 4, m))
     progress(2, 4, "matching a day's bank statement")
-    bank, cash = _demo_cash(workbench, ledger, folder, seed)
+    bank, cash = _demo_cash(workbench, ledger, folder, seed) if bank_statement else (None, "")
     progress(3, 4, "writing the run report")
     report = folder / "run-report.md"
     text = _report(res, folder, export, cust, seed)
-    text += (f"\n## Cash application\n\nThe bank statement `{bank}` (BAI2) was imported "
+    text += "" if bank is None else (f"\n## Cash application\n\nThe bank statement `{bank}` (BAI2) was imported "
              f"and matched:\n\n> {cash}\n\nReview the *Cash Proposals* sheet, then post with "
              f'`xlar cash post "{workbench}"` (or AR > Post Payments).\n')
     report.write_text(text, encoding="utf-8")

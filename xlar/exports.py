@@ -42,6 +42,9 @@ def write_frame(frame: pd.DataFrame, path: str | Path) -> Path:
                     write_text(cell, cell.value)
         save_atomic(wb, path)
         return path
-    out.to_csv(tmp, index=False, encoding="utf-8-sig")
+    # CRLF ends rows (RFC 4180), and so a value holding a lone CR is quoted: written
+    # bare, a spreadsheet or ERP import would start a new row there, and that row's
+    # first text ("=1+1" after a CR in a memo) would escape the quote above.
+    out.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\r\n")
     tmp.replace(path)
     return path

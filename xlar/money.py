@@ -299,6 +299,8 @@ def parse_amount(value, decimal: str = ".", digits: int = 2) -> tuple[int | None
 def _decimal_to_minor(d: Decimal, digits: int, shown: str) -> tuple[int | None, str | None]:
     if not d.is_finite():
         return None, f"amount {shown!r} is not a finite number"
+    if d.adjusted() >= 15:  # before scaling: a run of a million digits overflows Decimal
+        return None, f"amount {shown!r} is too large"
     scaled = d.scaleb(digits)
     if scaled != scaled.to_integral_value():
         return None, f"amount {shown!r} has more than {digits} decimals"

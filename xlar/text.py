@@ -23,6 +23,8 @@ _NON_WORD = re.compile(r"[^a-z0-9#%]+")
 
 
 def strip_accents(text: str) -> str:
+    if text.isascii():  # most text; and a broken line's megabyte costs nothing here
+        return text
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
@@ -49,11 +51,16 @@ def neutralise_csv_text(text: str) -> str:
 
     A CSV cannot say "this is text", so the OWASP rule applies: prefix a
     single quote.  (Workbooks do better: their writer stores the cell as a
-    string, and the text stays exactly as it came.)
+    string, and the text stays exactly as it came.)  A plain signed number
+    (``-120.50``) is left as it is: no spreadsheet makes a formula of it, and
+    the program reading the CSV must still see a number.
     """
-    if looks_like_formula(text):
+    if looks_like_formula(text) and not _PLAIN_NUMBER.fullmatch(text):
         return "'" + text
     return text
+
+
+_PLAIN_NUMBER = re.compile(r"[+-]?[0-9][0-9.,]*")
 
 
 def starts_with_pattern(values, pattern: str):

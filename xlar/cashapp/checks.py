@@ -325,10 +325,13 @@ _CREDIT_LABEL = re.compile(r"^(credit|cm|cn|nc|abono|nota)", re.IGNORECASE)
 _STUB_ITEM = re.compile(
     rf"""(?P<label>\b(?:{_LABELS})\b\.?(?:\s*[#:])?\s*)?
         \#?\s*
-        (?P<doc>(?=[\w\-.]*\d)[^\W_](?:[\w\-.]*[^\W_])?)
+        (?P<doc>(?<!\w)(?=[\w\-.]{{0,63}}\d)[^\W_](?:[\w\-.]*[^\W_])?)
         (?:\s*(?:=|:|@|\$|€|£)\s*[$€£]?\s*
            (?P<amount>\(?-?(?:\d{{1,3}}(?:[,.'\u00a0 ]\d{{3}})+|\d+)(?:[.,]\d{{1,2}})?\)?(?!\d)))?
     """, re.IGNORECASE | re.VERBOSE)
+# A document starts at the start of a word, and has a digit within its first 64
+# characters: without both bounds, a 70,000-letter stub took minutes (every
+# position looked ahead to the end of the run).
 _DATES = re.compile(r"\b\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}\b")
 #: A bare number shorter than this is a quantity or a day, not a document
 #: ("2 invoices"); after a label ("CM 55") any length counts.

@@ -120,6 +120,13 @@ def _check_payment(pid, rows: pd.DataFrame, pay, items, left: dict) -> tuple[str
         return "an amount is negative: amounts applied, discounts, write-offs and deductions " \
                "are entered as positive numbers", []
     planned = []
+    named = rows.loc[rows["item_key"].astype(str) != "", "item_key"]
+    twice = named[named.duplicated()]
+    if len(twice):
+        # Each row would be checked against the whole balance, so together they could
+        # take the item below zero: one row per item and payment.
+        doc = rows.loc[rows["item_key"] == twice.iloc[0], "document"].iloc[0]
+        return f"{doc} is on two rows of this payment: put it on one row", []
     for r in rows[rows["item_key"].astype(str) != ""].to_dict("records"):
         key = r["item_key"]
         if key not in left:

@@ -30,7 +30,8 @@ from typing import BinaryIO, NamedTuple
 
 from xlar.imports.files import ReadError
 
-__all__ = ["check_workbook_archive", "sheet_extent", "MAX_UNPACKED_BYTES", "MAX_SHEET_CELLS"]
+__all__ = ["check_workbook_archive", "sheet_extent", "ods_extent", "MAX_UNPACKED_BYTES",
+           "MAX_SHEET_CELLS"]
 
 #: What all parts of one workbook may hold unpacked.  A 100,000-row export
 #: is about 90 MB of sheet XML, so this allows about a million rows.
@@ -74,6 +75,9 @@ def check_workbook_archive(path: str | Path, display: str) -> None:
         return
     try:
         with zipfile.ZipFile(path) as z, path.open("rb") as fh:
+            declared = sum(i.file_size for i in z.infolist())
+            if declared > MAX_UNPACKED_BYTES:
+                raise ReadError(_too_much(display))
             unpacked = 0
             for info in z.infolist():
                 if info.is_dir():
@@ -97,25 +101,30 @@ def _check_part(fh: BinaryIO, info: zipfile.ZipInfo, unpacked: int, display: str
         nonlocal unpacked
         for block in _unpacked_chunks(fh, info, display):
             unpacked += len(block)
-            if unpacked > MAX_UNPACKED_BYTES:
-                raise ReadError(
-                    f"{display}: unpacks to more than {MAX_UNPACKED_BYTES / 2**20:,.0f} MB "
-                    "(a workbook this small cannot hold that much data: it may be a "
-                    "'zip bomb'); refused. Save the report as CSV, or split it")
+            if unpacked > MAX_UNPACKED_BYTES:  # whatever the directory claimed
+                raise ReadError(_too_much(display))
             yield block
 
-    extent = _quick_extent(counted(), display)
-    if extent is None or extent.cells > MAX_SHEET_CELLS:
+    extent, ods = _quick_extent(counted(), display)
+    if ods:  # an OpenDocument sheet: its cells repeat by count, laid out exactly
+        extent = ods_extent(_unpacked_chunks(fh, info, display), display)
+    elif extent is None or extent.cells > MAX_SHEET_CELLS:
         # The quick bound was not enough (cells without references, or far
         # references): lay the sheet out exactly, unpacking it once more.
         extent = sheet_extent(_unpacked_chunks(fh, info, display), display)
     if extent.cells > MAX_SHEET_CELLS:
         raise ReadError(
             f"{display}: a sheet ({info.filename}) spans {extent.rows:,} rows by "
-            f"{extent.columns:,} columns ({extent.cells:,} cells, most of them empty), more "
-            f"than xlar lays out ({MAX_SHEET_CELLS:,}); delete the stray cells far below or "
-            "to the right of the data, or save the report as CSV")
+            f"{extent.columns:,} columns ({extent.cells:,} cells), more than xlar lays out "
+            f"({MAX_SHEET_CELLS:,}); delete stray cells far below or to the right of the "
+            "data, or save the report as CSV")
     return unpacked
+
+
+def _too_much(display: str) -> str:
+    return (f"{display}: unpacks to more than {MAX_UNPACKED_BYTES / 2**20:,.0f} MB (a "
+            "spreadsheet cannot hold that much data in so small a file: it may be a 'zip "
+            "bomb'); refused. Save the report as CSV, or split it")
 
 
 def _unpacked_chunks(fh: BinaryIO, info: zipfile.ZipInfo, display: str) -> Iterator[bytes]:
@@ -156,32 +165,38 @@ def _unpacked_chunks(fh: BinaryIO, info: zipfile.ZipInfo, display: str) -> Itera
 
 
 def _tag_aligned(chunks: Iterator[bytes], display: str) -> Iterator[bytes]:
-    """The chunks re-cut before a '<', so no tag is split between two of them."""
+    """The chunks re-cut so that no tag is split between two of them."""
     tail = b""
     for block in chunks:
         data = tail + block
         cut = data.rfind(b"<")
-        if cut <= 0:
+        if cut < 0 or data.find(b">", cut) >= 0:  # no tag left open: text may end anywhere
+            tail = b""
+            yield data
+        elif cut > 0:
+            tail = data[cut:]
+            yield data[:cut]
+        else:
             tail = data
             if len(tail) > _MAX_TAG:
                 raise ReadError(f"{display}: a part of the workbook has a tag longer than "
                                 "64 MB; it is not a spreadsheet")
-            continue
-        tail = data[cut:]
-        yield data[:cut]
     if tail:
         yield tail
 
 
-def _quick_extent(chunks: Iterator[bytes], display: str) -> Extent | None:
-    """A bound on the extent of any sheet in a part, from C-speed scans; None when
+def _quick_extent(chunks: Iterator[bytes], display: str) -> tuple[Extent | None, bool]:
+    """A bound on the extent of any XLSX sheet in a part, from C-speed scans (None when
     its cells are not all written as ``<c r="...``, the form spreadsheet programs
-    write (then only the exact layout can tell).  The reader takes cells only
-    from the first ``<sheetData>`` and only without a namespace prefix."""
+    write: then only the exact layout can tell); and whether the part holds
+    OpenDocument table rows.  The reader takes XLSX cells only from the first
+    ``<sheetData>`` and only without a namespace prefix."""
     rows, cols = 99_999, 26  # what references outside _FAR_REF can reach
     cells = with_ref = 0
     state = "before"
+    ods = False
     for body in _tag_aligned(chunks, display):
+        ods = ods or b"<table:table-row" in body
         start, end = 0, len(body)
         if state == "before":
             start = body.find(b"<sheetData")
@@ -197,8 +212,48 @@ def _quick_extent(chunks: Iterator[bytes], display: str) -> Extent | None:
             r, c = _cell_of(_REF_VALUE.match(body, m.start()).group(1))
             rows, cols = max(rows, r), max(cols, c)
     if cells != with_ref:
-        return None
-    return Extent(rows, cols)
+        return None, ods
+    return Extent(rows, cols), ods
+
+
+_ODS_TAG = re.compile(rb"<(/?)table:(table|table-row|table-cell|covered-table-cell)(?=[\s/>])"
+                      rb"([^>]*?)(/?)>")
+_REPEATED = re.compile(rb'number-(?:rows|columns)-repeated\s*=\s*["\'](\d+)')
+
+
+def ods_extent(chunks: Iterator[bytes], display: str = "") -> Extent:
+    """The largest rectangle from A1 any sheet of an OpenDocument part spans up to its
+    last cell with a value, repeats counted: 800 bytes can repeat one number 16,384
+    times across and 20,000 rows down.  Empty repeated cells and rows (how
+    LibreOffice writes the unused rest of a sheet) span nothing."""
+    best = Extent(0, 0)
+    row = col = max_row = max_col = 0
+    repeat, valued = 1, False
+    for body in _tag_aligned(chunks, display):
+        for m in _ODS_TAG.finditer(body):
+            closing, kind, attrs, empty = m.groups()
+            if kind == b"table":
+                if closing or empty:
+                    best = max(best, Extent(max_row, max_col), key=lambda e: e.cells)
+                row = col = max_row = max_col = 0
+            elif kind == b"table-row":
+                if closing or empty:
+                    if closing and valued:
+                        max_row = max(max_row, row + repeat)
+                    row += repeat if closing else _repeats(attrs)
+                else:
+                    repeat, col, valued = _repeats(attrs), 0, False
+            elif not closing:
+                n = _repeats(attrs)
+                if not empty or b"value-type" in attrs:  # content, or a typed value
+                    max_col, valued = max(max_col, col + n), True
+                col += n
+    return max(best, Extent(max_row, max_col), key=lambda e: e.cells)
+
+
+def _repeats(attrs: bytes) -> int:
+    m = _REPEATED.search(attrs)
+    return int(m.group(1)) if m else 1
 
 
 def sheet_extent(chunks: Iterator[bytes], display: str = "") -> Extent:

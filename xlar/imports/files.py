@@ -32,6 +32,7 @@ __all__ = [
     "read_grids",
     "is_spreadsheet",
     "MAX_FILE_BYTES",
+    "MAX_FIELDS",
 ]
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}
@@ -39,6 +40,12 @@ SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}
 #: Files above this size are refused before reading (a ledger export of a
 #: million lines is about 150 MB).
 MAX_FILE_BYTES = 1 << 30
+
+#: Excel's last column is the 16,384th.  A text line split into more fields
+#: than that is broken (a run of separators); its fields from here on are
+#: kept joined in the last one, so the line is still shown whole, and no
+#: reader walks a million empty columns.
+MAX_FIELDS = 16_384
 
 
 class ReadError(Exception):
@@ -208,6 +215,8 @@ def text_grid(text: str, display: str, delimiter: str | None = None,
     try:
         for record in reader:
             numbers.append(reader.line_num - _extra_lines(record))
+            if len(record) > MAX_FIELDS:
+                record[MAX_FIELDS - 1:] = [delimiter.join(record[MAX_FIELDS - 1:])]
             rows.append(record)
     except csv.Error as e:
         if "field limit" in str(e):  # usually a quote opened and never closed

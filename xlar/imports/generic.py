@@ -263,7 +263,11 @@ def _read_body_fast(path: Path, encoding: str, delimiter: str, skip: int, width:
     lines = np.arange(skip + 1, total_lines + 1, dtype=np.int64)
     if not irregular:
         return frame, lines
-    odd = {row.number: next(csv.reader([row.text], delimiter=delimiter), []) for row in irregular}
+    try:
+        odd = {row.number: next(csv.reader([row.text], delimiter=delimiter), [])
+               for row in irregular}
+    except csv.Error:  # a field past the csv module's limit: the careful path says where
+        return None
     if None in odd:
         return None
     regular = lines[~np.isin(lines, list(odd))]

@@ -347,9 +347,13 @@ def send_letters(port: WorkbookPort, progress: Progress, store=None, batch=None,
             message += (" Check the mail server's log for the uncertain ones before sending "
                         "them again (--resend-uncertain).")
     else:
-        mails = sum(1 for _, t in result.would_send if "would send" in t)
-        message = (f"Dry run of batch {manifest['batch_id']}: {mails} e-mails would be sent "
-                   f"and {len(result.would_send) - mails} letters recorded as posted "
+        mails = sum(1 for k, t in result.would_send
+                    if "would send" in t and not k.startswith("partner:"))
+        lists = sum(1 for k, _ in result.would_send if k.startswith("partner:"))
+        posted = sum(1 for _, t in result.would_send if "would record as posted" in t)
+        message = (f"Dry run of batch {manifest['batch_id']}: {mails} letters would be e-mailed"
+                   f"{f' and {lists} sales-partner lists' if lists else ''}, {posted} letters "
+                   "recorded as posted "
                    f"({len(result.skipped)} done before"
                    + (f", {len(result.uncertain)} uncertain" if result.uncertain else "")
                    + "). Nothing was sent: use Send Letters Now (or --send) to send.")

@@ -407,7 +407,9 @@ def report_from_workbench(port, store=None) -> ManagementReport:
     sales_frame = pd.DataFrame(columns=["month", "currency", "credit_sales_cents", "source"])
     if sales is not None and len(sales.frame):
         sf = sales.frame.dropna(subset=["Month"])
-        sf = sf[sf["Currency"].map(lambda v: bool(v))]
+        # astype(bool): an empty object mask would select columns, not rows (no 'Month'
+        # left), when the table holds only its blank row
+        sf = sf[sf["Currency"].map(lambda v: bool(v)).astype(bool)]
         sales_frame = pd.DataFrame({"month": pd.to_datetime(sf["Month"]),
                                     "currency": sf["Currency"].astype(str),
                                     "credit_sales_cents": _cents_of(sf, "Credit Sales"),

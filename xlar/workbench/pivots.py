@@ -32,6 +32,10 @@ from collections.abc import Callable
 from typing import NamedTuple
 from xml.etree.ElementTree import Element, SubElement
 
+import numpy as np
+import pandas as pd
+from openpyxl.pivot.cache import CacheDefinition
+
 from xlar.workbench.layout import OPEN_ITEMS, PIVOT_SHEETS
 
 __all__ = ["PivotPlan", "workbench_pivots", "apply_pivots", "PIVOT_ANCHOR_ROW",
@@ -104,23 +108,45 @@ def _blank(v) -> bool:
     return v is None or v == ""
 
 
-def _column_values(ws, ref: str, headers: list[str], wanted: set[str]) -> dict[str, list]:
+def _column_values(ws, ref: str, headers: list[str], wanted: set[str]
+                   ) -> dict[str, pd.Series]:
     """The values of the table's columns named in *wanted*, read from the sheet (or from
     the rows it will be saved with, for a large table: xlar.workbench.stream)."""
     from xlar.workbench.xlsx import table_column
 
-    return {h: table_column(ws, ref, j) for j, h in enumerate(headers) if h in wanted}
+    return {h: pd.Series(table_column(ws, ref, j), dtype=object)
+            for j, h in enumerate(headers) if h in wanted}
 
 
-def _shared_items(values: list, order: tuple[str, ...] = ()) -> list:
+def _shared_items(values, order: tuple[str, ...] = ()) -> list:
     """Distinct values in display order: *order* first (e.g. bucket labels), then the
     rest sorted as text; a blank (missing) item last."""
-    seen = {"" if _blank(v) else v for v in values}
+    seen = {"" if _blank(v) else v for v in pd.unique(pd.Series(values, dtype=object))}
     blank = "" in seen
     seen.discard("")
     first = list(order)  # every bucket, so the columns are the same at every refresh
     rest = sorted((v for v in seen if v not in set(order)), key=lambda v: str(v).lower())
     return first + rest + ([None] if blank else [])
+
+
+class _SharedCache(CacheDefinition):
+    """xlar's one cache, shared by its pivots: equal and hashed by identity.  openpyxl
+    hashes and compares caches field by field while saving, which for a cache of 50,000
+    customer names took longer than writing a million rows."""
+
+    # openpyxl's metaclass lists a class's fields from its own body: name the parent's.
+    __attrs__ = CacheDefinition.__attrs__
+    __nested__ = CacheDefinition.__nested__
+    __elements__ = CacheDefinition.__elements__
+    __hash__ = object.__hash__
+
+    def __eq__(self, other):
+        return self is other
+
+    def same_as(self, other) -> bool:
+        """Equal field by field to *other* (a user's pivot cache), as openpyxl compares."""
+        return isinstance(other, CacheDefinition) and dict(self) == dict(other) and all(
+            getattr(self, el) == getattr(other, el) for el in self.__elements__)
 
 
 def _cache_element(table: str, headers: list[str], items: dict[str, list]) -> Element:
@@ -155,17 +181,21 @@ def _output_size(plan: PivotPlan, items: dict[str, list], values: dict[str, list
     """(rows, columns) the pivot will fill in Excel's tabular form, for its location.
     Excel recomputes it on refresh; a right size keeps the file tidy until then."""
     hidden = {h: set(v) for h, v in plan.hidden}
-    n = len(next(iter(values.values()))) if values else 0
-    keep = [i for i in range(n)
-            if not any(values[h][i] in hidden[h] for h in hidden if h in values)]
-    combos = {tuple(values[h][i] for h in plan.rows) for i in keep}
+    frame = pd.DataFrame({h: values[h] for h in plan.rows}).astype(object)
+    keep = np.ones(len(frame), bool)
+    for h, off in hidden.items():
+        if h in values:
+            keep &= ~pd.Series(values[h], dtype=object).isin(off).to_numpy()
+    # Blanks as one key: a row label is a blank item whether the cell held None or NaN.
+    combos = frame[keep].fillna("\0").drop_duplicates()
     body = len(combos)
     if plan.top:
-        per_outer: dict[tuple, int] = {}
-        for c in combos:
-            per_outer[c[:-1]] = per_outer.get(c[:-1], 0) + 1
-        body = sum(min(v, plan.top) for v in per_outer.values())
-    subtotals = sum(len({c[:k] for c in combos}) for k in range(1, len(plan.rows)))
+        outer = list(plan.rows[:-1])
+        per_outer = combos.groupby(outer, sort=False).size() if outer else \
+            pd.Series([len(combos)])
+        body = int(np.minimum(per_outer.to_numpy(), plan.top).sum())
+    subtotals = sum(len(combos[list(plan.rows[:k])].drop_duplicates())
+                    for k in range(1, len(plan.rows)))
     columns = 1
     for h in plan.columns:
         columns *= len([v for v in items[h] if v not in hidden.get(h, set())])
@@ -312,7 +342,6 @@ def apply_pivots(wb, plans: tuple[PivotPlan, ...], position: Callable[[str], int
     """Write *plans* into *wb* over the OpenItems table: one shared cache, each pivot
     on its own (replaced) sheet.  *order* gives the item order of fields whose order
     is not alphabetical (the buckets)."""
-    from openpyxl.pivot.cache import CacheDefinition
     from openpyxl.pivot.table import TableDefinition
     from openpyxl.utils.cell import range_boundaries
 
@@ -331,15 +360,16 @@ def apply_pivots(wb, plans: tuple[PivotPlan, ...], position: Callable[[str], int
     for plan in plans:
         sheets[plan.name] = replace_sheet(wb, plan.sheet, position(plan.sheet) if position
                                           else None)
-    cache = CacheDefinition.from_tree(_cache_element(OPEN_ITEMS.table, headers, items))
+    cache = _SharedCache.from_tree(_cache_element(OPEN_ITEMS.table, headers, items))
     cache_id = _next_cache_id(wb)
     follow_table(wb, OPEN_ITEMS.table, OPEN_ITEMS.sheet, table.ref)
     for ws in wb.worksheets:
         for p in ws._pivots:
-            if p.cache == cache:
+            if p.cache is not cache and cache.same_as(p.cache):
                 # openpyxl writes equal caches once: one pivot would lose its cache.
                 p.cache, p.cacheId = cache, cache_id
-    several = len({v for v in values.get("Currency", []) if not _blank(v)}) > 1
+    several = len({v for v in pd.unique(values["Currency"]) if not _blank(v)}) > 1 \
+        if "Currency" in values else False
     for plan in plans:
         ws = sheets[plan.name]
         ws.cell(1, 1, plan.title).font = TITLE_FONT

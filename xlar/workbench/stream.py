@@ -22,6 +22,7 @@ import time
 import zipfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from typing import NamedTuple
 from xml.sax.saxutils import escape
 
 import numpy as np
@@ -41,7 +42,6 @@ _EXCEL_EPOCH = np.datetime64("1899-12-30", "ns")
 _NS_PER_DAY = 86_400 * 10**9
 _ILLEGAL = "[\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x{FFFE}\\x{FFFF}]"  # not allowed in XML 1.0
 _ILLEGAL_PY = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-_FORMULA_START = "^[" + re.escape("".join(FORMULA_PREFIXES)) + "]"
 
 #: style_id(number_format or None, quote_prefix) -> index of the cell format (cellXfs).
 StyleId = Callable[[str | None, bool], int]
@@ -57,44 +57,63 @@ def _numbers(values: np.ndarray, keep: np.ndarray | None = None):
     return pc.cast(pa.array(values, mask=mask if mask.any() else None), pa.string())
 
 
-def _style_attr(fmt, n: int, style_id: StyleId):
-    """' s="N"' per cell (an Arrow array) or for the whole column (a str)."""
+def _style_attr(fmt, style_id: StyleId):
+    """' s="N"' for the whole column (a str), or per cell (an Arrow array)."""
     if isinstance(fmt, list):
         ids = {f: f' s="{style_id(f, False)}"' if f else "" for f in set(fmt)}
-        return pa.array([ids[f] for f in fmt], pa.string()) if n else ""
+        return pa.array([ids[f] for f in fmt], pa.string())
     sid = style_id(fmt, False) if fmt else 0
     return f' s="{sid}"' if sid else ""
 
 
-def _text_cells(letter: str, rows, text, style_id: StyleId, base_fmt=None):
+class _Column(NamedTuple):
+    """One column made ready once for all its blocks of rows.
+
+    head: the cell's opening up to the row number (``<c r="B``); style: the
+    attributes after it (a str, or an Arrow array for per-cell styles); middle: up to
+    the value; value: the values as text (null = no cell); tail: the closing tags;
+    empty: for a column with a number format, what an empty cell is (keeps the format).
+    cells: for a column of Python values (the user's), a function making its cells.
+    """
+
+    head: str = ""
+    style: object = ""
+    middle: str = ""
+    value: object = None
+    tail: str = ""
+    empty: str = ""
+    cells: Callable | None = None
+
+
+def _text_column(letter: str, text, style_id: StyleId, base_fmt=None) -> _Column:
     """Inline-string cells; '' -> no cell; formula-looking text keeps Excel's quote prefix."""
     text = text.cast(pa.string())
+    if isinstance(text, pa.ChunkedArray):
+        text = text.combine_chunks()
     text = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
-    if pc.any(pc.match_substring_regex(text, _ILLEGAL)).as_py():
+    # One scan says whether anything needs fixing; most columns need nothing.
+    if pc.any(pc.match_substring_regex(text, _ILLEGAL[:-1] + "&<>]")).as_py():
         text = pc.replace_substring_regex(text, _ILLEGAL, "")
-    if pc.any(pc.match_substring_regex(text, "[&<>]")).as_py():
         for old, new in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;")):
             text = pc.replace_substring(text, old, new)
-    quoted = pc.match_substring_regex(text, _FORMULA_START)
+    first, last = pc.utf8_slice_codeunits(text, 0, 1), pc.utf8_slice_codeunits(text, -1)
+    quoted = pc.fill_null(pc.is_in(first, pa.array(FORMULA_PREFIXES, pa.string())), False)
     plain = f' s="{style_id(base_fmt, False)}"' if base_fmt else ""
-    if pc.any(quoted).as_py():
-        style = pc.if_else(quoted, f' s="{style_id(base_fmt, True)}"', plain)
-    else:
-        style = plain
-    spaced = pc.any(pc.not_equal(pc.utf8_trim_whitespace(text), text)).as_py()
+    style = pc.if_else(quoted, f' s="{style_id(base_fmt, True)}"', plain) \
+        if pc.any(quoted).as_py() else plain
+    blank = pa.array([" ", "\t", "\n", "\r"], pa.string())
+    spaced = pc.any(pc.or_(pc.is_in(first, blank), pc.is_in(last, blank))).as_py()
     open_t = '<is><t xml:space="preserve">' if spaced else "<is><t>"
-    return _join(f'<c r="{letter}', rows, '"', style, f' t="inlineStr">{open_t}', text,
-                 "</t></is></c>")
+    return _Column(f'<c r="{letter}', style, f' t="inlineStr">{open_t}', text, "</t></is></c>")
 
 
-def _owned_cells(letter: str, rows, col: ColumnValues, fmt, a: int, b: int,
-                 style_id: StyleId):
-    kind, part = col.kind, col.array[a:b]
+def _owned_column(letter: str, col: ColumnValues, fmt, style_id: StyleId) -> _Column:
+    kind, part = col.kind, col.array
     if kind == "text":
-        return _text_cells(letter, rows, part, style_id, fmt if isinstance(fmt, str) else None)
+        return _text_column(letter, part, style_id, fmt if isinstance(fmt, str) else None)
     if kind == "bool":
-        return _text_cells(letter, rows, pa.array(np.where(part, "Yes", "No"),
-                                                  pa.string()), style_id)
+        return _text_column(letter, pa.array(np.where(part, "Yes", "No"), pa.string()),
+                            style_id)
     if kind in ("date", "datetime"):
         known = ~np.isnat(part)
         days = (part - _EXCEL_EPOCH).astype(np.int64)
@@ -105,11 +124,9 @@ def _owned_cells(letter: str, rows, col: ColumnValues, fmt, a: int, b: int,
         text = _numbers(np.where(keep, part, 0).astype(np.int64), keep)
     else:
         text = _numbers(part)
-    style = _style_attr(fmt[a:b] if isinstance(fmt, list) else fmt, b - a, style_id)
-    cells = _join(f'<c r="{letter}', rows, '"', style, "><v>", text, "</v></c>")
-    if style and cells.null_count:  # an empty cell keeps its format, for what is typed later
-        cells = pc.coalesce(cells, _join(f'<c r="{letter}', rows, '"', style, "/>"))
-    return cells
+    style = _style_attr(fmt, style_id)
+    empty = "/>" if (isinstance(style, str) and style) or not isinstance(style, str) else ""
+    return _Column(f'<c r="{letter}', style, "><v>", text, "</v></c>", empty)
 
 
 def _cell(ref: str, value, fmt, style_id: StyleId) -> str:
@@ -121,9 +138,10 @@ def _cell(ref: str, value, fmt, style_id: StyleId) -> str:
         return f'<c r="{ref}"{s}><f>{escape(_ILLEGAL_PY.sub("", str(value)[1:]))}</f></c>'
     if isinstance(value, bool):
         return f'<c r="{ref}"{s} t="b"><v>{int(value)}</v></c>'
-    if isinstance(value, (int, float, np.integer, np.floating)):
-        return f'<c r="{ref}"{s}><v>{value!r}</v></c>' if not isinstance(
-            value, (np.integer, np.floating)) else f'<c r="{ref}"{s}><v>{value.item()!r}</v></c>'
+    if isinstance(value, (np.integer, np.floating)):
+        value = value.item()
+    if isinstance(value, (int, float)):
+        return f'<c r="{ref}"{s}><v>{value!r}</v></c>'
     if isinstance(value, (dt.datetime, dt.date)):
         day = value if isinstance(value, dt.datetime) else dt.datetime.combine(value, dt.time())
         serial = (day - dt.datetime(1899, 12, 30)).total_seconds() / 86_400
@@ -138,26 +156,56 @@ def _cell(ref: str, value, fmt, style_id: StyleId) -> str:
     return f'<c r="{ref}"{s} t="inlineStr"><is><t{space}>{escape(text)}</t></is></c>'
 
 
-def _list_cells(letter: str, first: int, values, fmt, a: int, b: int, style_id: StyleId):
+def _list_column(letter: str, first: int, values, fmt, style_id: StyleId) -> _Column:
     per_cell = isinstance(fmt, list)
-    out = [_cell(f"{letter}{first + i}", values[i], fmt[i] if per_cell else fmt, style_id)
-           for i in range(a, b)]
-    return pa.array(out, pa.string())
+
+    def cells(a: int, b: int):
+        return pa.array([_cell(f"{letter}{first + i}", values[i], fmt[i] if per_cell else fmt,
+                               style_id) for i in range(a, b)], pa.string())
+
+    return _Column(cells=cells)
 
 
-def _chunk(plan: TablePlan, first: int, a: int, b: int, style_id: StyleId) -> bytes:
-    """Rows *a*..*b* of the plan (0-based) as XML, the first data row being *first*."""
-    rows = pc.cast(pa.array(np.arange(first + a, first + b)), pa.string())
-    cells = []
+def _columns(plan: TablePlan, first: int, style_id: StyleId) -> list[_Column]:
+    out = []
     for j, (values, fmt) in enumerate(zip(plan.columns, plan.formats, strict=True), start=1):
         letter = column_letter(j)
-        if isinstance(values, ColumnValues):
-            cell = _owned_cells(letter, rows, values, fmt, a, b, style_id)
-        else:
-            cell = _list_cells(letter, first, values, fmt, a, b, style_id)
-        cells.append(pc.fill_null(cell, ""))
-    xml = _join('<row r="', rows, '">', *cells, "</row>")
-    return _data(xml)
+        out.append(_owned_column(letter, values, fmt, style_id)
+                   if isinstance(values, ColumnValues) else
+                   _list_column(letter, first, values, fmt, style_id))
+    return out
+
+
+def _chunk(columns: list[_Column], first: int, a: int, b: int) -> bytes:
+    """Rows *a*..*b* (0-based) as XML, the first data row being sheet row *first*.
+
+    One string join per block: a column without empty cells adds its pieces to the
+    row's join directly; a column with some makes its cells first (an empty one
+    becomes nothing, or a bare cell that keeps the column's number format)."""
+    rows = pc.cast(pa.array(np.arange(first + a, first + b)), pa.string())
+    parts: list = ['<row r="', rows, '">']
+    for c in columns:
+        if c.cells is not None:
+            parts.append(c.cells(a, b))
+            continue
+        style = c.style if isinstance(c.style, str) else c.style[a:b]
+        value = c.value[a:b]
+        pieces = [c.head, rows, '"', style, c.middle, value, c.tail]
+        if not value.null_count:
+            parts += pieces
+            continue
+        cells = _join(*pieces)
+        if c.empty:
+            cells = pc.coalesce(cells, _join(c.head, rows, '"', style, c.empty))
+        parts.append(pc.fill_null(cells, ""))
+    parts.append("</row>")
+    merged: list = []
+    for p in parts:  # adjacent constants as one piece: fewer arguments to join
+        if isinstance(p, str) and merged and isinstance(merged[-1], str):
+            merged[-1] += p
+        elif not (isinstance(p, str) and p == ""):
+            merged.append(p)
+    return _data(_join(*merged))
 
 
 def _data(arr) -> bytes:
@@ -178,15 +226,16 @@ def sheet_rows(plan: TablePlan, first: int, style_id: StyleId,
     of the first one.  The next block is made in a thread while the caller writes this
     one (Arrow and zlib both let go of the GIL, so the two cores share the work)."""
     n = plan.rows
+    columns = _columns(plan, first, style_id)
     bounds = [(a, min(a + chunk_rows, n)) for a in range(0, n, chunk_rows)]
     with ThreadPoolExecutor(1) as pool:
-        ahead = [pool.submit(_chunk, plan, first, a, b, style_id) for a, b in bounds[:2]]
+        ahead = [pool.submit(_chunk, columns, first, a, b) for a, b in bounds[:2]]
         for k in range(len(bounds)):
             block = ahead[k].result()
             ahead[k] = None
             if k + 2 < len(bounds):
                 a, b = bounds[k + 2]
-                ahead.append(pool.submit(_chunk, plan, first, a, b, style_id))
+                ahead.append(pool.submit(_chunk, columns, first, a, b))
             yield block
 
 
