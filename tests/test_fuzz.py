@@ -96,6 +96,12 @@ REGRESSIONS = [
     # OutOfBoundsDatetime: a typed year 6026 (or 0001) overflowed the nanosecond dates.
     ("open items: sap_fbl5n", "sap/fbl5n_clean.txt", [("replace", b"05.10.2026", b"05.10.6026")]),
     ("open items: dynamics_gp", "gp/hatb_clean.csv", [("replace", b"8/20/2026", b"8/20/0001")]),
+    # decimal.Overflow: an amount of a million digits.
+    ("open items: auto", "generic/en_clean.csv",
+     [("replace", b'"1,500.00"', b'"' + b"9" * 1_000_000 + b'"')]),
+    # A date cell of 200,000 spaces: the "31 de octubre" pattern tried every space.
+    ("open items: sap_fbl5n", "sap/fbl5n_tabs_us.txt",
+     [("replace", b"10/20/2026\t", b"1" + b" " * 200_000 + b"\t")]),
     # A 70,000-letter word in a lockbox stub: the document pattern looked ahead to the
     # end of the word from every letter of it (minutes).
     ("payments: checks", "bank/checks/lockbox_en.csv",
@@ -165,7 +171,7 @@ ROWS = [["Customer", "Invoice", "Due Date", "Balance", "Check No", "Amount", "Cu
 
 
 @pytest.mark.parametrize("damage", ["truncated", "central directory", "local header",
-                                    "not a zip", "empty"])
+                                    "zip version", "not a zip", "empty"])
 def test_a_damaged_workbook_is_refused_by_every_reader(damage, tmp_path):
     good = _workbook(tmp_path / "good.xlsx", ROWS).read_bytes()
     cd = good.rfind(b"PK\x01\x02")
@@ -173,6 +179,8 @@ def test_a_damaged_workbook_is_refused_by_every_reader(damage, tmp_path):
         "truncated": good[:len(good) // 2],
         "central directory": good[:cd] + b"\x00" * 46 + good[cd + 46:],
         "local header": b"XXXX" + good[4:],
+        # a version no zip reader knows: zipfile raised NotImplementedError
+        "zip version": good[:cd + 6] + struct.pack("<H", 179) + good[cd + 8:],
         "not a zip": b"Customer,Invoice\nAcme,I-1\n",
         "empty": b"",
     }[damage]

@@ -100,7 +100,9 @@ def _normalise_text(s: pd.Series) -> pd.Series:
     t = s.str.strip().str.lower()
     # Drop a time part: "2026-10-31 00:00:00", "2026-10-31T08:00".
     t = t.str.replace(r"[t ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*(am|pm)?$", "", regex=True)
-    t = t.str.replace(r"\s+de\s+", " ", regex=True)  # "31 de octubre de 2026"
+    # "31 de octubre de 2026"; a match starts only at the first of several spaces, so a
+    # cell of 200,000 spaces is one pass, not 200,000.
+    t = t.str.replace(r"(?<!\s)\s+de\s+", " ", regex=True)
     if t.str.contains(r"[a-z]", regex=True).any():
         def month_no(m: re.Match) -> str:
             n = _MONTHS.get(m.group(0).lower())

@@ -85,9 +85,10 @@ def check_workbook_archive(path: str | Path, display: str) -> None:
                 unpacked = _check_part(fh, info, unpacked, display)
     except ReadError:
         raise
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError,
-            struct.error) as e:
-        raise ReadError(f"{display}: the workbook is damaged and cannot be opened ({e}); "
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, struct.error,
+            NotImplementedError, RuntimeError) as e:  # zipfile's ways of saying "damaged"
+        why = e.strerror if isinstance(e, OSError) and e.strerror else e
+        raise ReadError(f"{display}: the workbook is damaged and cannot be opened ({why}); "
                         "export or save it again") from None
 
 
