@@ -115,6 +115,26 @@ def test_olevba_reads_the_vba_modules_back(xlam):
     assert "xlwings.xlam!RunPython" in out
 
 
+def test_building_again_gives_the_same_project(tmp_path):
+    """ms-ovba appends to its own blank sheet modules on every build; xlar builds from
+    a private copy, so the second add-in is the first one again, not a longer one."""
+    from oletools.olevba import VBA_Parser
+
+    from xlar.addin import build_addin
+
+    def modules(path):
+        parser = VBA_Parser(str(path))
+        try:
+            return {name: code for _, _, name, code in parser.extract_macros()}
+        finally:
+            parser.close()
+
+    first = modules(build_addin(tmp_path / "a.xlam"))
+    second = modules(build_addin(tmp_path / "b.xlam"))
+    assert first == second
+    assert first["Sheet1.cls"].count('Attribute VB_Name = "Sheet1"') == 1
+
+
 def test_libreoffice_lists_the_vba_modules_with_their_source(xlam, tmp_path, libreoffice):
     # LibreOffice has no add-in (.xlam) filter: give it the same package as a macro
     # workbook, the one change being the main part's content type.

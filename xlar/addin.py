@@ -242,20 +242,31 @@ def literal_compress(data: bytes) -> bytes:
 
 
 def _vba_project(folder: Path) -> bytes:
-    """vbaProject.bin compiled from the .bas files by ms-ovba (in a scratch folder:
-    it writes its intermediate files next to the sources)."""
+    """vbaProject.bin compiled from the .bas files by ms-ovba, in a scratch folder.
+
+    ms-ovba writes its intermediate files next to its inputs, including its own blank
+    Sheet1/ThisWorkbook modules inside the installed package, and *appends* to them: each
+    build made those modules longer (20 KB after a few hundred builds) and two builds at
+    once mixed them.  So it runs from a private copy of the package."""
+    import ms_ovba
+
     with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp) / "src"
+        src.mkdir()
         for bas in folder.glob("*.bas"):
             # VBA source is Windows-1252 with CRLF line ends.
             text = bas.read_text(encoding="cp1252").replace("\r\n", "\n").replace("\n", "\r\n")
-            (Path(tmp) / bas.name).write_bytes(text.encode("cp1252"))
+            (src / bas.name).write_bytes(text.encode("cp1252"))
+        shutil.copytree(Path(ms_ovba.__file__).parent, Path(tmp) / "pkg" / "ms_ovba",
+                        ignore=shutil.ignore_patterns("*.new", "*.bin", "__pycache__"))
         # ms-ovba's own compressor garbles some modules (a copy token off by a byte:
         # "OnValidateAdjustments" came back "OnValidatveAdjustments"); it runs here with
         # literal_compress, which cannot be wrong, in its place.
-        runner = ("import runpy, sys; from ms_ovba_compression.ms_ovba import MsOvba; "
+        runner = (f"import runpy, sys; sys.path.insert(0, {str(Path(tmp) / 'pkg')!r}); "
+                  "from ms_ovba_compression.ms_ovba import MsOvba; "
                   "from xlar.addin import literal_compress; "
                   "MsOvba.compress = lambda self, data: literal_compress(bytes(data)); "
-                  f"sys.argv = ['ms_ovba', {tmp!r}]; runpy.run_module('ms_ovba', "
+                  f"sys.argv = ['ms_ovba', {str(src)!r}]; runpy.run_module('ms_ovba', "
                   "run_name='__main__')")
         done = subprocess.run([sys.executable, "-c", runner], cwd=tmp,
                               capture_output=True, text=True, timeout=120)

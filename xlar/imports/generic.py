@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import re
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -250,11 +251,27 @@ def _read_body_fast(path: Path, encoding: str, delimiter: str, skip: int, width:
                 quoted_strings_can_be_null=False),
         )
 
+    # An irregular row that is not valid UTF-8 cannot be handed to keep(): Arrow
+    # reports that as "unraisable" and skips the row.  Note it, and take the careful path.
+    undecodable: list = []
+    previous = sys.unraisablehook
+
+    def note(u) -> None:
+        if isinstance(u.exc_value, UnicodeDecodeError):
+            undecodable.append(u)
+        else:
+            previous(u)
+
+    sys.unraisablehook = note
     try:
         table = read(True)
         if irregular:  # their line numbers are only known single-threaded
             table = read(False)
     except (pa.ArrowInvalid, pa.ArrowException, UnicodeError):
+        return None
+    finally:
+        sys.unraisablehook = previous
+    if undecodable:
         return None
     if table.num_rows + len(irregular) != total_lines - skip:
         return None  # a record spans lines: row n is not line n
