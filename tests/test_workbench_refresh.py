@@ -9,6 +9,36 @@ from openpyxl.worksheet.table import TableColumn
 from xlar.workbench.refresh import RefreshError, refresh
 from xlar.workbench.xlsx import WorkbookLocked
 
+@pytest.fixture(autouse=True, params=["openpyxl", "thinned"])
+def reader(request, monkeypatch):
+    """Every test twice: the workbench read back by openpyxl, and with the sheets a
+    refresh rewrites read by xlar.workbench.bigsheets (which big workbooks use)."""
+    if request.param != "thinned":
+        yield request.param
+        return
+    import xlar.workbench.bigsheets as bigsheets
+
+    monkeypatch.setattr(bigsheets, "THIN_BYTES", 0)
+    real, read = bigsheets.read_thin_table, []
+
+    def counted(*a, **k):
+        read.append(a[1].sheet)
+        return real(*a, **k)
+
+    real_copy, thinned = bigsheets.thinned_copy, []
+
+    def copied(*a, **k):
+        out = real_copy(*a, **k)
+        thinned.extend(out[1])
+        return out
+
+    monkeypatch.setattr(bigsheets, "read_thin_table", counted)
+    monkeypatch.setattr(bigsheets, "thinned_copy", copied)
+    yield request.param
+    if "Open Items" in thinned:  # a refresh of an existing workbench
+        assert "Open Items" in read, "the thinned Open Items sheet was not read by bigsheets"
+
+
 HEADER = "Customer ID,Customer Name,Invoice,Invoice Date,Due Date,Original Amount,Open Balance\n"
 
 

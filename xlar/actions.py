@@ -52,6 +52,8 @@ class Action(NamedTuple):
       asks: what the button asks for before running: "" (nothing) or "file"
         (an open-file dialog; the path is passed as ``file=``).
       file_filter: for "file", the dialog's filter (Excel GetOpenFilename form).
+      rewrites: sheets the action replaces whole; a workbook file need not load
+        their cells (xlar.workbench.bigsheets).
     """
 
     name: str
@@ -63,13 +65,14 @@ class Action(NamedTuple):
     fn: Callable[..., Outcome]
     asks: str = ""
     file_filter: str = ""
+    rewrites: tuple[str, ...] = ()
 
 
 REGISTRY: dict[str, Action] = {}
 
 
 def action(name: str, label: str, group: str, command: str, image: str, help: str,
-           asks: str = "", file_filter: str = ""):
+           asks: str = "", file_filter: str = "", rewrites: tuple[str, ...] = ()):
     """Register ``fn(port, progress, **options) -> Outcome`` under *name*."""
     if group not in RIBBON_GROUPS:
         raise ValueError(f"action {name!r}: group must be one of {RIBBON_GROUPS}")
@@ -77,7 +80,8 @@ def action(name: str, label: str, group: str, command: str, image: str, help: st
     def register(fn):
         if name in REGISTRY:
             raise ValueError(f"action {name!r} registered twice")
-        REGISTRY[name] = Action(name, label, group, command, image, help, fn, asks, file_filter)
+        REGISTRY[name] = Action(name, label, group, command, image, help, fn, asks, file_filter,
+                                rewrites)
         return fn
 
     return register
@@ -98,7 +102,8 @@ def run_on_file(name: str, path: str | Path, progress: Progress = no_progress,
     """Run an action on a workbook file and save it atomically (CLI, nightly jobs)."""
     from xlar.workbench.port import XlsxPort
 
-    port = XlsxPort(path)
+    act = registry().get(name)
+    port = XlsxPort(path, rewrites=act.rewrites if act else ())
     outcome = run(name, port, progress, **options)
     port.save()
     return outcome

@@ -52,7 +52,8 @@ class XlwingsPort:
             return sheet
         return self.book.sheets.add(name, after=self.book.sheets[len(names) - 1])
 
-    def read_table(self, name: str, owned: list[str] | None = None) -> TableRead | None:
+    def read_table(self, name: str, owned: list[str] | None = None, key: str | None = None,
+                   keep=None) -> TableRead | None:
         import pandas as pd
 
         for sheet in self.book.sheets:

@@ -9,12 +9,13 @@ from xlar.settings import settings_from_table, settings_rows
 from xlar.workbench.layout import SETTINGS, SUMMARY_SHEET
 from xlar.workbench.plan import Cell, SheetPlan, table_plan
 from xlar.workbench.port import WorkbookPort
-from xlar.workbench.refresh import refresh_workbook
+from xlar.workbench.refresh import REFRESH_REWRITES, refresh_workbook
 
 
 @action("refresh_aging", "Refresh Aging", "Aging", "refresh", "RefreshAll",
         "Re-import the ERP export named on the Settings sheet, age it at the as-of date and "
-        "rebuild the aging sheets, keeping your own columns and notes.")
+        "rebuild the aging sheets, keeping your own columns and notes.",
+        rewrites=REFRESH_REWRITES)
 def refresh_aging(port: WorkbookPort, progress: Progress, **options) -> Outcome:
     w = refresh_workbook(port, progress=progress, **options)
     balances = "; ".join(

@@ -33,7 +33,8 @@ class WorkbookPort(Protocol):
     #: its settings are relative to its folder.
     path: Path | None
 
-    def read_table(self, name: str, owned: list[str] | None = None) -> TableRead | None: ...
+    def read_table(self, name: str, owned: list[str] | None = None, key: str | None = None,
+                   keep=None) -> TableRead | None: ...
 
     def write_table(self, plan: TablePlan) -> None: ...
 
@@ -45,29 +46,60 @@ class WorkbookPort(Protocol):
 
 
 class XlsxPort:
-    """An .xlsx/.xlsm file through openpyxl; :meth:`save` replaces the file atomically."""
+    """An .xlsx/.xlsm file through openpyxl; :meth:`save` replaces the file atomically.
 
-    def __init__(self, path: str | Path, messages: list[str] | None = None):
+    *rewrites* names the sheets the caller will replace whole (an action's
+    ``rewrites``): the large ones are not loaded cell by cell (xlar.workbench.bigsheets).
+    """
+
+    def __init__(self, path: str | Path, messages: list[str] | None = None,
+                 rewrites=()):
         from xlar.workbench.xlsx import open_workbook
 
         self.path = Path(path)
-        self.wb = open_workbook(self.path)
+        self.wb = open_workbook(self.path, rewrites)
         self.messages = messages if messages is not None else []
         self._values = None
+        self._strings = None
 
     @property
     def folder(self) -> Path:
         return self.path.parent
 
-    def read_table(self, name: str, owned: list[str] | None = None) -> TableRead | None:
+    def read_table(self, name: str, owned: list[str] | None = None, key: str | None = None,
+                   keep=None) -> TableRead | None:
+        """The table *name*; see xlar.workbench.xlsx.read_table.  With *key* and *keep* (the
+        keys that stay), a big table's owned columns may be read only for the rows that
+        leave (xlar.workbench.bigsheets.read_thin_table)."""
         from xlar.workbench.xlsx import find_table, read_table
 
         if not self.path.exists():
             return None
-        ws, _ = find_table(self.wb, name)
+        ws, table = find_table(self.wb, name)
         if ws is None:
             return None
+        thin = getattr(self.wb, "_xlar_thinned", {}).get(ws.title)
+        if thin is not None and thin[0] is ws and getattr(ws, "_xlar_body", None) is None:
+            from xlar.workbench.bigsheets import read_thin_table
+
+            return read_thin_table(self.wb, thin[1], table.ref, self._shared_strings(), owned,
+                                   key, keep)
         return read_table(self.wb, name, self._cached_values(ws.title), owned)
+
+    def _shared_strings(self) -> list[str]:
+        if self._strings is None:
+            import zipfile
+
+            from openpyxl.reader.strings import read_string_table
+
+            with zipfile.ZipFile(self.path) as archive:
+                names = {n.lower(): n for n in archive.namelist()}
+                part = names.get("xl/sharedstrings.xml")
+                self._strings = []
+                if part:
+                    with archive.open(part) as src:
+                        self._strings = read_string_table(src)
+        return self._strings
 
     def _cached_values(self, sheet: str) -> dict:
         """Last calculated values of formula cells on *sheet* (openpyxl gives formulas
@@ -128,8 +160,10 @@ class XlsxPort:
             self.wb.active = self.wb.sheetnames.index(sheet)
 
     def save(self) -> None:
+        from xlar.workbench.bigsheets import check_rewritten
         from xlar.workbench.xlsx import save_atomic
 
+        check_rewritten(self.wb, {n: ws for n, (ws, _) in getattr(self.wb, "_xlar_thinned", {}).items()})
         save_atomic(self.wb, self.path)
 
     def table_frame(self, name: str) -> pd.DataFrame | None:

@@ -65,7 +65,15 @@ from xlar.workbench.port import WorkbookPort, XlsxPort
 from xlar.workbench.summary import summary_plan
 
 __all__ = ["Workbench", "Previous", "build_workbench", "refresh", "refresh_workbook",
-           "RefreshResult", "RefreshError", "run_log_rows", "read_previous", "write_workbench"]
+           "RefreshResult", "RefreshError", "run_log_rows", "read_previous", "write_workbench",
+           "REFRESH_REWRITES", "items_shown", "read_previous_items"]
+
+
+#: The sheets a refresh replaces whole (write_workbench): a workbook file need not load
+#: their cells (xlar.workbench.bigsheets).
+REFRESH_REWRITES = (SUMMARY_SHEET, WORKLIST.sheet, OPEN_ITEMS.sheet, aging_by_customer(()).sheet,
+                    aging_by_partner(()).sheet, CUSTOMERS.sheet, CLOSED_ITEMS.sheet,
+                    REJECTED.sheet, RUN_LOG.sheet, SETTINGS.sheet)
 
 
 class RefreshError(ValueError):
@@ -237,6 +245,13 @@ def _annotate(frame: pd.DataFrame, notes: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def items_shown(items: pd.DataFrame, as_of: dt.date) -> tuple[pd.DataFrame, bool]:
+    """The items the workbench shows at *as_of*, and whether the export had history
+    (settled items too: then only those open at *as_of* are shown)."""
+    history = bool(items["settled_date"].notna().any())
+    return (open_items_at(items, as_of) if history else items), history
+
+
 def build_workbench(result: ImportResult, settings: Settings, as_of: dt.date,
                     previous: Previous, master: pd.DataFrame | None = None,
                     user: str = "", source_name: str = "",
@@ -250,10 +265,7 @@ def build_workbench(result: ImportResult, settings: Settings, as_of: dt.date,
     the worklist.
     """
     buckets = settings.buckets()
-    items = result.items
-    history = bool(items["settled_date"].notna().any())
-    if history:
-        items = open_items_at(items, as_of)
+    items, history = items_shown(result.items, as_of)
     aged = age_open_items(items, as_of, buckets)
     notes = account_notes(accounts, on_hold)
     display = _annotate(_display_items(aged), notes)
@@ -328,20 +340,29 @@ class RefreshResult(NamedTuple):
     workbench: Workbench
 
 
-def read_previous(port: WorkbookPort) -> Previous:
-    """The tables a refresh builds on, as the workbook holds them now."""
+def read_previous(port: WorkbookPort, open_items: bool = True) -> Previous:
+    """The tables a refresh builds on, as the workbook holds them now (the Open Items
+    table only with *open_items*: see :func:`read_previous_items`)."""
 
     def table(layout, owned=None):
         t = port.read_table(layout.table, owned)
         return t.frame if t is not None else None
 
     return Previous(
-        open_items=table(OPEN_ITEMS, _owned_headers(OPEN_ITEMS)),
+        open_items=read_previous_items(port) if open_items else None,
         closed=table(CLOSED_ITEMS, _owned_headers(CLOSED_ITEMS)),
         customers=table(CUSTOMERS),
         run_log=table(RUN_LOG),
         settings=table(SETTINGS),
     )
+
+
+def read_previous_items(port: WorkbookPort, keep=None) -> pd.DataFrame | None:
+    """The Open Items table as the workbook holds it.  *keep*: the keys the refresh
+    shows again; their rows' owned columns, which it rewrites, need not be read (a big
+    sheet in a file is then read fast, see xlar.workbench.bigsheets)."""
+    t = port.read_table(OPEN_ITEMS.table, _owned_headers(OPEN_ITEMS), OPEN_ITEMS.key, keep)
+    return t.frame if t is not None else None
 
 
 def write_workbench(port: WorkbookPort, w: Workbench, source_name: str) -> None:
@@ -404,7 +425,7 @@ def refresh_workbook(port: WorkbookPort, source: str | Path | None = None, as_of
     or ``xlar refresh WORKBOOK``) repeats this one.  The caller saves.
     """
     progress(0, 5, "reading the workbench")
-    previous = read_previous(port)
+    previous = read_previous(port, open_items=False)
     settings = settings_from_table(previous.settings)
     overrides = {k: v for k, v in {
         "source_file": str(source) if source else None, "layout": layout,
@@ -427,6 +448,9 @@ def refresh_workbook(port: WorkbookPort, source: str | Path | None = None, as_of
     as_of_day = settings.as_of_or_today()
     store = store or workbench_store(port, settings)
     result = with_postings(result, store)
+    shown, _ = items_shown(result.items, as_of_day)
+    previous = previous._replace(open_items=read_previous_items(
+        port, keep=set(shown["item_key"].astype(str))))
     accounts = account_frames(store, as_of_day)
     w = build_workbench(result, settings, as_of_day, previous, master, user or store.user,
                         src.name, accounts, store.on_hold())
@@ -502,7 +526,7 @@ def refresh(path: str | Path, source: str | Path | None = None, as_of=None,
             edges: str | None = None, basis: str | None = None,
             progress: Progress = no_progress, user: str = "") -> RefreshResult:
     """Refresh (or create) the workbench file at *path*, saving it atomically."""
-    port = XlsxPort(path)
+    port = XlsxPort(path, rewrites=REFRESH_REWRITES)
     w = refresh_workbook(port, source, as_of, layout, mapping, customers, edges, basis,
                          progress, user)
     progress(4, 5, "saving")

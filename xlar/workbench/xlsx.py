@@ -57,22 +57,31 @@ class WorkbookLocked(OSError):
     """The workbook cannot be replaced (open in Excel, read-only, no permission)."""
 
 
-def open_workbook(path: Path) -> Workbook:
-    """The existing workbench, or a new empty workbook when there is none."""
+def open_workbook(path: Path, rewrites=()) -> Workbook:
+    """The existing workbench, or a new empty workbook when there is none.
+
+    Large sheets named in *rewrites* (the caller replaces them) are loaded without
+    their cells (xlar.workbench.bigsheets); ``wb._xlar_thinned`` maps their names to
+    their XML, and their tables are read from it."""
     if not path.exists():
         wb = Workbook()
         wb.remove(wb.active)
+        wb._xlar_thinned = {}
         return wb
+    from xlar.workbench.bigsheets import thinned_copy
     from xlar.workbench.pivots import read_caches_once
 
     read_caches_once()  # openpyxl re-reads pivot caches for every sheet otherwise
     try:
-        return load_workbook(path, keep_vba=path.suffix.lower() == ".xlsm", keep_links=True)
+        source, thinned = thinned_copy(path, rewrites)
+        wb = load_workbook(source, keep_vba=path.suffix.lower() == ".xlsm", keep_links=True)
     except PermissionError:
         raise WorkbookLocked(f"{path} cannot be read: it is locked by another program") from None
     except Exception as e:
         raise WorkbookLocked(f"{path} is not a workbook xlar can open ({type(e).__name__}: "
                              f"{str(e)[:120]})") from None
+    wb._xlar_thinned = {name: (wb[name], t) for name, t in thinned.items()}
+    return wb
 
 
 def find_table(wb: Workbook, name: str):
