@@ -310,7 +310,8 @@ def post_payments(port: WorkbookPort, progress: Progress, **options) -> Outcome:
     progress(2, 4, "writing the posting file and sheets")
     files = _export_postings(port, store, [*done, *again])
     left = proposals[~proposals["payment_id"].isin(set(done) | set(again))].copy()
-    left["status"] = left["payment_id"].map(refused).fillna(left["status"])
+    left["status"] = [refused.get(p, s) for p, s in zip(left["payment_id"], left["status"],
+                                                         strict=True)]
     _write_proposals(port, left)
     write_receipts_posted(port, store)
     progress(3, 4, "refreshing the aging")

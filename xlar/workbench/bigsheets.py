@@ -124,13 +124,11 @@ def thinned_copy(path: Path, sheets: Collection[str],
     return out, thinned
 
 
-def _cells(xml: bytes, letter: str, first: int, last: int) -> Iterable[tuple[int, bytes]]:
+def _cells(xml: bytes, letter: str, first: int, last: int) -> list[tuple[int, bytes]]:
     """(row, cell XML) of column *letter* between rows *first* and *last*."""
-    pattern = re.compile(rb'<c r="' + letter.encode() + rb'(\d+)"[^>]*?(?:/>|>.*?</c>)', re.S)
-    for m in pattern.finditer(xml):
-        r = int(m.group(1))
-        if first <= r <= last:
-            yield r, m.group(0)
+    pattern = re.compile(rb'(<c r="' + letter.encode() + rb'(\d+)"[^>]*?(?:/>|>.*?</c>))', re.S)
+    found = [(int(r), cell) for cell, r in pattern.findall(xml)]
+    return [(r, cell) for r, cell in found if first <= r <= last]
 
 
 #: The cells nearly every table is made of, read without an XML parser: text written
@@ -269,11 +267,7 @@ def read_thin_table(wb, thin: Thinned, ref: str, shared_strings: list[str],
         and key in headers
     whole: set[int] | None = None
     if partial:
-        kletter = letters[headers.index(key)]
-        found = dict(_cells(xml, kletter, r0 + 1, r1))
-        order = [r for r in rows if r in found]
-        decoded = dict(zip(order, decode.cells([found[r] for r in order]), strict=True))
-        keys = [_value(decoded[r], True, r) if r in decoded else None for r in rows]
+        keys = _key_column(xml, letters[headers.index(key)], r0 + 1, r1, decode)
         data[key] = keys
         kept, seen = set(keep), set()
         whole = set()
@@ -297,6 +291,27 @@ def read_thin_table(wb, thin: Thinned, ref: str, shared_strings: list[str],
             if h != key and h.lower() in owned_set:
                 frame[h] = pd.Series(data[h], dtype=object)
     return TableRead(frame, r0)
+
+
+def _key_column(xml: bytes, letter: str, first: int, last: int, decode: _Decoder) -> list:
+    """The key column's values.  Keys are plain text xlar wrote inline: one pass finds
+    them all; any other cell in the column (Excel's shared strings, a number) sends
+    the column through the general reader."""
+    plain = re.compile(rb'<c r="' + letter.encode() + rb'(\d+)"(?: s="\d+")? t="inlineStr">'
+                       rb'<is><t>([^<\r]*)</t></is></c>')
+    found = {int(r): _unescape(t.decode("utf-8")) for r, t in plain.findall(xml)}
+    if len(found) != xml.count(b'<c r="' + letter.encode()) - _wider(xml, letter):
+        cells = _cells(xml, letter, first, last)
+        values = decode.cells([c for _, c in cells])
+        found = {r: _value(v, True, r) for (r, _), v in zip(cells, values, strict=True)}
+    return [found.get(r) for r in range(first, last + 1)]
+
+
+def _wider(xml: bytes, letter: str) -> int:
+    """Cells of columns whose letters start with *letter* (CA, CB ... for C)."""
+    if b'<c r="' + letter.encode() not in xml:
+        return 0
+    return len(re.findall(rb'<c r="' + letter.encode() + rb'[A-Z]', xml))
 
 
 def _cells_of_row(xml: bytes, row: int) -> list[tuple[str, bytes]]:

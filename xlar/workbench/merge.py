@@ -102,21 +102,30 @@ def carry_user_columns(new_keys: pd.Series, previous: pd.DataFrame | None, owned
         return CarriedColumns([], [[] for _ in range(len(new_keys))], _empty_like(previous))
     user = user_columns_of(previous, owned)
     prev = previous.copy()
-    prev_keys = prev[key].map(lambda v: "" if v is None or v != v else str(v).strip())
-    first = ~prev_keys.duplicated(keep="first") & (prev_keys != "")
-    by_key = {k: i for i, k in zip(prev.index[first], prev_keys[first], strict=True)}
-    wanted = set(new_keys.astype(str))
+    # Plain lists: a workbench has 100,000 rows, and pandas' per-element access to
+    # Arrow-backed columns costs microseconds a row.
+    prev_keys = ["" if v is None or v != v else str(v).strip() for v in prev[key].tolist()]
+    first, by_key = [], {}
+    for pos, k in enumerate(prev_keys):
+        is_first = k != "" and k not in by_key
+        if is_first:
+            by_key[k] = pos
+        first.append(is_first)
+    new = new_keys.astype(str).tolist()
+    wanted = set(new)
     calculated = {c: _calculated_formula(prev[c]) for c in user}
+    values = {c: prev[c].tolist() for c in user}
 
     cells = []
-    for k in new_keys.astype(str):
+    for k in new:
         i = by_key.get(k)
         if i is None:
             cells.append([calculated[c] or UserCell(None) for c in user])
         else:
-            cells.append([_as_cell(prev.at[i, c]) for c in user])
+            cells.append([_as_cell(values[c][i]) for c in user])
 
-    gone = ~_member(prev_keys, wanted) | ~first
+    gone = np.array([not f or k not in wanted for k, f in zip(prev_keys, first, strict=True)],
+                    dtype=bool)
     leaving = prev[gone]
     # A keyless, empty row (the blank row at the foot of a Table) is no loss.
     content_cols = [c for c in prev.columns]
@@ -178,10 +187,10 @@ def reopened(previous_closed: pd.DataFrame | None, new_keys: pd.Series, key: str
     if previous_closed is None or previous_closed.empty or key not in previous_closed.columns:
         return pd.DataFrame()
     keys = previous_closed[key].map(lambda v: "" if v is None or v != v else str(v))
-    return previous_closed[_member(keys, set(new_keys.astype(str)))]
+    return previous_closed[_member(keys, set(new_keys.astype(str).tolist()))]
 
 
 def _member(keys: pd.Series, wanted: set) -> np.ndarray:
     """keys.isin(wanted) without pandas' Arrow-string isin, which converts the set one
     scalar at a time (0.6 s for 100,000 keys; a set lookup each takes 10 ms)."""
-    return np.fromiter((k in wanted for k in keys), dtype=bool, count=len(keys))
+    return np.fromiter((k in wanted for k in keys.tolist()), dtype=bool, count=len(keys))
