@@ -106,6 +106,10 @@ REGRESSIONS = [
     # end of the word from every letter of it (minutes).
     ("payments: checks", "bank/checks/lockbox_en.csv",
      [("replace", b'"INV 1001,', b'"INV' + b"a" * 70_000 + b' 1001,')]),
+    # An amount cell of a stray letter, 200,000 spaces and a number: the currency-code
+    # suffix pattern (r"\s*[A-Z]{3}$") was tried from every space (past the 20 s limit).
+    ("open items: sap_fbl5n", "sap/fbl5n_bom_wrong_total.txt",
+     [("replace", b"|       250,00 |", b"|  s" + b" " * 200_000 + b"250,00 |")]),
 ]
 
 
@@ -129,6 +133,22 @@ def test_a_year_nobody_means_is_a_rejection_with_its_reason(fixtures, tmp_path):
     r = read_open_items(path, "sap_fbl5n")
     assert r.control.lines_accounted
     assert any("'05.10.6026' is outside the years 1900-2199" in x for x in r.rejections["reason"])
+
+
+def test_an_amount_of_a_letter_and_200000_spaces_is_rejected_quickly(fixtures, tmp_path):
+    from xlar.imports import read_open_items
+
+    path = tmp_path / "fbl5n.txt"
+    path.write_bytes(fz.mutate((fixtures / "sap" / "fbl5n_bom_wrong_total.txt").read_bytes(),
+                               ("replace", b"|       250,00 |",
+                                b"|  s" + b" " * 200_000 + b"250,00 |")))
+    start = time.perf_counter()
+    r = read_open_items(path, "sap_fbl5n")
+    assert time.perf_counter() - start < 10
+    assert r.control.lines_accounted and (r.control.accepted, r.control.rejected) == (3, 1)
+    (rej,) = r.rejections.itertuples()
+    assert rej.line == 10 and rej.reason.startswith("open amount 's ")
+    assert rej.reason.endswith("250,00' is not a number")
 
 
 def test_a_customer_master_with_short_rows_reads_them_all(tmp_path):

@@ -174,9 +174,9 @@ class ParsedAmounts(NamedTuple):
 
 # Negative markers seen in real exports, checked in this order.
 _CURRENCY_SYMBOLS = "$€£¥₩₹"
-_CURRENCY_AFFIX = re.compile(
-    r"^(?:[A-Z]{2}\$|[A-Z]{3})\s*|\s*(?:[A-Z]{3})$"
-)
+# A currency code before the amount (with the spaces after it), or after it.
+_CURRENCY_PREFIX = re.compile(r"^(?:[A-Z]{2}\$|[A-Z]{3})\s*")
+_CURRENCY_SUFFIX = re.compile(r"[A-Z]{3}$")
 _NUMBER_BODY = re.compile(r"^\d[\d.,' ]*$|^[.,]\d+$")
 _SPACES = str.maketrans("", "", " \u00a0\u202f\u2009\t")
 
@@ -205,7 +205,12 @@ def _clean_sign(text: str) -> tuple[str, bool, str | None]:
     if t.startswith("(") and t.endswith(")"):
         negative, t = not negative, t[1:-1].strip()
     t = t.strip(_CURRENCY_SYMBOLS).strip()
-    t = _CURRENCY_AFFIX.sub("", t.upper()).strip(_CURRENCY_SYMBOLS).strip()
+    t = _CURRENCY_PREFIX.sub("", t.upper(), count=1)
+    # The suffix's spaces are stripped, not matched: r"\s*[A-Z]{3}$" was tried from
+    # every space of a long run of them, minutes for one cell of 200,000 spaces.
+    if suffix := _CURRENCY_SUFFIX.search(t):
+        t = t[:suffix.start()].rstrip() + t[suffix.end():]
+    t = t.strip(_CURRENCY_SYMBOLS).strip()
     if not t:
         return "", negative, "no digits"
     if "-" in t or "(" in t or ")" in t:

@@ -294,24 +294,22 @@ def read_thin_table(wb, thin: Thinned, ref: str, shared_strings: list[str],
 
 
 def _key_column(xml: bytes, letter: str, first: int, last: int, decode: _Decoder) -> list:
-    """The key column's values.  Keys are plain text xlar wrote inline: one pass finds
-    them all; any other cell in the column (Excel's shared strings, a number) sends
-    the column through the general reader."""
-    plain = re.compile(rb'<c r="' + letter.encode() + rb'(\d+)"(?: s="\d+")? t="inlineStr">'
-                       rb'<is><t>([^<\r]*)</t></is></c>')
-    found = {int(r): _unescape(t.decode("utf-8")) for r, t in plain.findall(xml)}
-    if len(found) != xml.count(b'<c r="' + letter.encode()) - _wider(xml, letter):
-        cells = _cells(xml, letter, first, last)
-        values = decode.cells([c for _, c in cells])
-        found = {r: _value(v, True, r) for (r, _), v in zip(cells, values, strict=True)}
+    """The key column's values, in one pass: keys are plain text xlar wrote inline, read
+    straight from the match; any other cell (Excel's shared strings, a number) goes
+    through the general reader."""
+    cells = re.compile(rb'<c r="' + letter.encode() + rb'(\d+)"(?:(?: s="\d+")? t="inlineStr">'
+                       rb'<is><t>([^<\r]*)</t></is></c>|([^>]*?(?:/>|>.*?</c>)))', re.S)
+    found, other = {}, []
+    for r, text, rest in cells.findall(xml):
+        r = int(r)
+        if first <= r <= last:
+            if rest:
+                other.append((r, b'<c r="' + letter.encode() + str(r).encode() + b'"' + rest))
+            else:
+                found[r] = _unescape(text.decode("utf-8"))
+    values = decode.cells([c for _, c in other])
+    found.update({r: _value(v, True, r) for (r, _), v in zip(other, values, strict=True)})
     return [found.get(r) for r in range(first, last + 1)]
-
-
-def _wider(xml: bytes, letter: str) -> int:
-    """Cells of columns whose letters start with *letter* (CA, CB ... for C)."""
-    if b'<c r="' + letter.encode() not in xml:
-        return 0
-    return len(re.findall(rb'<c r="' + letter.encode() + rb'[A-Z]', xml))
 
 
 def _cells_of_row(xml: bytes, row: int) -> list[tuple[str, bytes]]:

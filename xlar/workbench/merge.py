@@ -116,8 +116,8 @@ def carry_user_columns(new_keys: pd.Series, previous: pd.DataFrame | None, owned
     calculated = {c: _calculated_formula(prev[c]) for c in user}
     values = {c: prev[c].tolist() for c in user}
 
-    cells = []
-    for k in new:
+    cells: list[list[UserCell]] = [] if user else [[] for _ in new]
+    for k in new if user else ():
         i = by_key.get(k)
         if i is None:
             cells.append([calculated[c] or UserCell(None) for c in user])
