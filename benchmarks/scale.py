@@ -17,7 +17,9 @@ the refresh's own functions, timed where they are called:
   aged items: the engine behind Letter Preview).
 
 The same is run for *small* items (the 100,000-item goal), optionally a second refresh
-of that workbench (``--second``: it reads the workbench back), and a naive baseline:
+of that workbench (``--second``: it reads the workbench back, the sheets it rewrites
+read by xlar.workbench.bigsheets; and the same with openpyxl loading every cell, the
+baseline), and a naive baseline:
 the Open Items table of *baseline* rows written cell by cell with openpyxl (what every
 table cost before streaming).  Goals (issue 10, on 2 cores): the whole 1,000,000-item
 refresh <= 60 s and <= 4 GiB; the 100,000-item refresh <= 5 s.
@@ -53,11 +55,18 @@ def _peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def child(workbook: Path, export: Path, as_of: str, stream_rows: int | None) -> dict:
-    """One refresh in this (fresh) process, each step timed where it is called."""
+def child(workbook: Path, export: Path, as_of: str, stream_rows: int | None,
+          whole_load: bool = False) -> dict:
+    """One refresh in this (fresh) process, each step timed where it is called.
+    *whole_load*: openpyxl loads every sheet cell by cell (no thinning: the baseline)."""
     import importlib
 
     import xlar.workbench.refresh as refresh_module
+
+    if whole_load:
+        import xlar.workbench.bigsheets as bigsheets
+
+        bigsheets.THIN_BYTES = 1 << 62
 
     if stream_rows is not None:
         import xlar.workbench.xlsx as xlsx
@@ -145,10 +154,9 @@ def open_items_plan(rows: int):
 
 
 def run_child(folder: Path, export: Path, as_of: str, name: str,
-              stream_rows: int | None = None) -> dict:
-    args = [sys.executable, __file__, "--child", str(folder / name), str(export), as_of]
-    if stream_rows is not None:
-        args.append(str(stream_rows))
+              stream_rows: int | None = None, whole_load: bool = False) -> dict:
+    args = [sys.executable, __file__, "--child", str(folder / name), str(export), as_of,
+            str(stream_rows or 0), "whole" if whole_load else "thin"]
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     out = subprocess.run(args, capture_output=True, text=True, env=env, cwd=ROOT)
     if out.returncode:
@@ -177,8 +185,8 @@ def main() -> None:
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        wb, export, as_of, *rest = args.child
-        result = child(Path(wb), Path(export), as_of, int(rest[0]) if rest else None)
+        wb, export, as_of, rows, load = args.child
+        result = child(Path(wb), Path(export), as_of, int(rows) or None, load == "whole")
         print(json.dumps(result))
         return
 
@@ -200,8 +208,18 @@ def main() -> None:
             first = run_child(root, export, as_of, f"wb_{items}.xlsx")
             rows += report(f"{items:,}", first)
             if args.second and items == args.small:
+                import shutil
+
+                for suffix in (".xlsx", ".activity.sqlite"):  # the workbench and its store
+                    if (root / f"wb_{items}{suffix}").exists():
+                        shutil.copy(root / f"wb_{items}{suffix}",
+                                    root / f"wb_{items}_baseline{suffix}")
                 second = run_child(root, export, as_of, f"wb_{items}.xlsx")
                 rows += report(f"{items:,} second refresh", second)
+                naive = run_child(root, export, as_of, f"wb_{items}_baseline.xlsx",
+                                  whole_load=True)
+                rows.append((f"{items:,} second refresh, baseline: openpyxl loads every cell",
+                             f"{naive['total']:.2f} s", f"{naive['peak']:,.0f} MiB"))
         if args.baseline:
             for naive, how in ((True, "baseline: openpyxl cell by cell"), (False, "streamed")):
                 secs = write_table_seconds(args.baseline, root, naive)
