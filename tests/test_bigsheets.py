@@ -151,10 +151,10 @@ def test_shared_formulas_and_shared_strings_are_read_as_openpyxl_reads_them(
                  xml)
     assert strings
     parts[sheet] = xml.encode()
+    items = "".join(f"<si><t>{s}</t></si>" for s in strings)
     parts["xl/sharedStrings.xml"] = (
-        '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="%d" '
-        'uniqueCount="%d">%s</sst>' % (len(strings), len(strings),
-                                       "".join(f"<si><t>{s}</t></si>" for s in strings))).encode()
+        '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+        f'count="{len(strings)}" uniqueCount="{len(strings)}">{items}</sst>').encode()
     types = parts["[Content_Types].xml"].decode().replace(
         "</Types>", '<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
         'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>')

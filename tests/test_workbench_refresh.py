@@ -9,6 +9,7 @@ from openpyxl.worksheet.table import TableColumn
 from xlar.workbench.refresh import RefreshError, refresh
 from xlar.workbench.xlsx import WorkbookLocked
 
+
 @pytest.fixture(autouse=True, params=["openpyxl", "thinned"])
 def reader(request, monkeypatch):
     """Every test twice: the workbench read back by openpyxl, and with the sheets a
@@ -190,12 +191,14 @@ def test_workbench_structure_and_types(tmp_path):
     assert ws.freeze_panes == "A2"
     _, rows = rows_by_doc(ws)
     a1 = rows["A1"]
-    assert isinstance(a1["Due Date"].value, dt.datetime) and a1["Due Date"].number_format == "mm-dd-yy"
+    assert isinstance(a1["Due Date"].value, dt.datetime)
+    assert a1["Due Date"].number_format == "mm-dd-yy"
     assert a1["Open Amount"].value == 1000 and "#,##0.00" in a1["Open Amount"].number_format
     assert a1["Days Past Due"].value == 61 and a1["Bucket"].value == "61-90"
     settings = {ws.cell(r, 1).value: ws.cell(r, 2).value for ws in [wb["Settings"]]
                 for r in range(2, ws.max_row + 1)}
-    assert settings["source_file"].endswith("s.csv") and settings["bucket_edges"] == "0,30,60,90,120"
+    assert settings["source_file"].endswith("s.csv")
+    assert settings["bucket_edges"] == "0,30,60,90,120"
 
 
 def test_refresh_without_a_source_says_what_to_do(tmp_path):

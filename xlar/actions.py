@@ -111,12 +111,12 @@ def run_on_file(name: str, path: str | Path, progress: Progress = no_progress,
 
 def _load_actions() -> None:
     """Import the modules that register actions (kept lazy: the CLI starts fast)."""
-    import xlar.cashapp.workbook  # noqa: F401
-    import xlar.workbench.accounts  # noqa: F401
     import xlar.adjustments.sheets  # noqa: F401
+    import xlar.cashapp.workbook  # noqa: F401
     import xlar.letters.actions  # noqa: F401
-    import xlar.workbench.actions  # noqa: F401
     import xlar.reports.management  # noqa: F401
+    import xlar.workbench.accounts  # noqa: F401
+    import xlar.workbench.actions  # noqa: F401
 
 
 def registry() -> dict[str, Action]:

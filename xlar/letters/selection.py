@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import namedtuple
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import NamedTuple
@@ -264,13 +265,20 @@ def select_letters(aged: pd.DataFrame, customers: pd.DataFrame | None, facts: Le
     past = aged["days_past_due"].to_numpy(np.int64) > 0
     past_customers = sorted(set(aged.loc[debit & past, "customer_id"].astype(str)))
     rows, lines = [], []
-    # The items as rows, read once and grouped by customer: reading each customer's
-    # slice row by row (pandas' itertuples per group) took 6 s for 20,000 items.
-    plain = aged.copy(deep=False)
-    plain.attrs = {}  # pandas would copy them into every column it hands out
+    # The items of those customers as rows, read once and grouped by customer: reading
+    # each customer's slice row by row (pandas' itertuples per group) took 6 s for 20,000
+    # items, and itertuples itself reads Arrow columns a value at a time (1.7 s of 3.4 s
+    # for 100,000 items); tolist() converts a column at once, to the same values.
+    wanted = set(past_customers)
+    ids = aged["customer_id"].astype(str).tolist()
+    mine = np.fromiter((i in wanted for i in ids), dtype=bool, count=len(ids))
+    plain = aged[mine]
+    Item = namedtuple("Item", [str(c) for c in plain.columns], rename=True)
+    values = [plain[c].tolist() for c in plain.columns]
     by_customer: dict[str, list] = {}
-    for r in plain.itertuples(index=False):
-        by_customer.setdefault(str(r.customer_id), []).append(r)
+    for cid, r in zip((i for i, m in zip(ids, mine, strict=True) if m),
+                      map(Item._make, zip(*values, strict=True)), strict=True):
+        by_customer.setdefault(cid, []).append(r)
     for cid in past_customers:
         row, mine = _one_customer(cid, by_customer[cid], people.get(cid), excl, history.get(cid),
                                   facts.holds.get(cid), policy, as_of, delivery, rate)

@@ -152,7 +152,8 @@ def _calculated_formula(column: pd.Series) -> UserCell | None:
         if v.formula is None:
             return None
         # Bring every formula to row 1 to compare them.
-        here = Translator(v.formula, origin=f"A{v.row}").translate_formula("A1") if v.row else v.formula
+        here = Translator(v.formula, origin=f"A{v.row}").translate_formula("A1") if v.row \
+            else v.formula
         if seen is None:
             seen = here
         elif here != seen:

@@ -163,7 +163,8 @@ class XlsxPort:
         from xlar.workbench.bigsheets import check_rewritten
         from xlar.workbench.xlsx import save_atomic
 
-        check_rewritten(self.wb, {n: ws for n, (ws, _) in getattr(self.wb, "_xlar_thinned", {}).items()})
+        thinned = getattr(self.wb, "_xlar_thinned", {})
+        check_rewritten(self.wb, {name: ws for name, (ws, _) in thinned.items()})
         save_atomic(self.wb, self.path)
 
     def table_frame(self, name: str) -> pd.DataFrame | None:

@@ -147,7 +147,8 @@ USER_MAINTAINED = ["language", "email", "address", "credit_limit_cents", "tax_ex
                    "tax_exempt_expiry"]
 
 
-def _customers(items: pd.DataFrame, previous: Previous, master: pd.DataFrame | None) -> pd.DataFrame:
+def _customers(items: pd.DataFrame, previous: Previous,
+               master: pd.DataFrame | None) -> pd.DataFrame:
     """Customers from the items, then what the user typed on the sheet, then a master file."""
     out = customers_from_items(items)
     if previous.customers is not None and len(previous.customers):
@@ -296,8 +297,9 @@ def build_workbench(result: ImportResult, settings: Settings, as_of: dt.date,
                                 f"customers at {as_of:%Y-%m-%d}; {len(leaving)} closed since the "
                                 f"last refresh; {len(back)} reopened"))
     for _, t in totals.iterrows():
-        messages.append(("refresh", f"balance {format_money(int(t['balance_cents']), t['currency'])}"
-                                    f", past due {format_money(int(t['past_due_cents']), t['currency'])}"))
+        balance = format_money(int(t["balance_cents"]), t["currency"])
+        past_due = format_money(int(t["past_due_cents"]), t["currency"])
+        messages.append(("refresh", f"balance {balance}, past due {past_due}"))
     log = run_log_rows("refresh", as_of, source_name or result.control.file, messages,
                        user or _user_name(settings))
     if previous.run_log is not None and len(previous.run_log):
