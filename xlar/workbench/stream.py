@@ -20,6 +20,7 @@ import datetime as dt
 import re
 import time
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple
@@ -221,22 +222,72 @@ def _data(arr) -> bytes:
 
 
 def sheet_rows(plan: TablePlan, first: int, style_id: StyleId,
-               chunk_rows: int = CHUNK_ROWS) -> Iterator[bytes]:
+               chunk_rows: int = CHUNK_ROWS, deflate: bool = False) -> Iterator:
     """The plan's data rows as ``<row>`` XML, a block at a time; *first* is the sheet row
-    of the first one.  The next block is made in a thread while the caller writes this
-    one (Arrow and zlib both let go of the GIL, so the two cores share the work)."""
+    of the first one.  The next blocks are made in threads while the caller writes this
+    one (Arrow and zlib both let go of the GIL, so the two cores share the work).
+    *deflate*: each block comes as (xml, its raw-deflate bytes), compressed in the thread
+    too (see :class:`_Deflated`)."""
     n = plan.rows
     columns = _columns(plan, first, style_id)
     bounds = [(a, min(a + chunk_rows, n)) for a in range(0, n, chunk_rows)]
-    with ThreadPoolExecutor(1) as pool:
-        ahead = [pool.submit(_chunk, columns, first, a, b) for a, b in bounds[:2]]
+
+    def make(a: int, b: int):
+        block = _chunk(columns, first, a, b)
+        return (block, _deflate(block)) if deflate else block
+
+    with ThreadPoolExecutor(2) as pool:
+        ahead = [pool.submit(make, a, b) for a, b in bounds[:3]]
         for k in range(len(bounds)):
             block = ahead[k].result()
             ahead[k] = None
-            if k + 2 < len(bounds):
-                a, b = bounds[k + 2]
-                ahead.append(pool.submit(_chunk, columns, first, a, b))
+            if k + 3 < len(bounds):
+                a, b = bounds[k + 3]
+                ahead.append(pool.submit(make, a, b))
             yield block
+
+
+def _deflate(data: bytes) -> bytes:
+    """*data* as raw deflate blocks that end on a byte boundary and do not finish the
+    stream: such pieces, each from a fresh compressor, concatenate into one valid
+    stream (what pigz does), so they can be made in parallel."""
+    c = zlib.compressobj(1, zlib.DEFLATED, -15)
+    return c.compress(data) + c.flush(zlib.Z_FULL_FLUSH)
+
+
+class _Deflated:
+    """Stands in for the zip entry's compressor: each write hands over data whose
+    deflate bytes were made beforehand (in a thread), and the entry records the CRC
+    and sizes of the data itself as usual."""
+
+    def __init__(self):
+        self.ready = b""
+
+    def compress(self, data) -> bytes:
+        out, self.ready = self.ready, b""
+        return out
+
+    def flush(self) -> bytes:
+        return zlib.compressobj(1, zlib.DEFLATED, -15).flush()  # the final, empty block
+
+
+def _write_deflated(out, blocks: Iterator, head: bytes, tail: bytes) -> None:
+    """Write head, blocks and tail to the zip entry *out*, compressing in parallel when
+    the entry lets its compressor be replaced (CPython's zipfile; otherwise serially)."""
+    if getattr(out, "_compressor", None) is None:
+        out.write(head)
+        for block in blocks:
+            out.write(block[0] if isinstance(block, tuple) else block)
+        out.write(tail)
+        return
+    stand_in = out._compressor = _Deflated()
+    stand_in.ready = _deflate(head)
+    out.write(head)
+    for xml, packed in blocks:
+        stand_in.ready = packed
+        out.write(xml)
+    stand_in.ready = _deflate(tail)
+    out.write(tail)
 
 
 def _fast_entry(name: str) -> zipfile.ZipInfo:
@@ -287,9 +338,7 @@ class StreamingWriter(ExcelWriter):
             xml = xml.replace(b"<sheetData/>", b"<sheetData></sheetData>", 1)
         head, tail = xml.split(b"</sheetData>", 1)
         with self._archive.open(_fast_entry(ws.path[1:]), "w", force_zip64=True) as out:
-            out.write(head)
-            for block in sheet_rows(plan, top + 1, self.style_id):
-                out.write(block)
-            out.write(b"</sheetData>" + tail)
+            blocks = sheet_rows(plan, top + 1, self.style_id, deflate=True)
+            _write_deflated(out, blocks, head, b"</sheetData>" + tail)
         self.manifest.append(ws)
         writer.cleanup()
