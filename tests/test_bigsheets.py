@@ -15,6 +15,8 @@ import zipfile
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 import xlar.workbench.bigsheets as bigsheets
@@ -252,3 +254,21 @@ def test_a_sheet_whose_cells_do_not_say_where_they_are_is_left_to_openpyxl():
                 b'</sheetData></worksheet>',
                 b'<x:worksheet><x:sheetData><x:row r="1"/></x:sheetData></x:worksheet>'):
         assert bigsheets._thinnable(bad) is None, bad
+
+
+@given(st.lists(st.binary(max_size=3000), max_size=8), st.binary(max_size=200),
+       st.binary(max_size=200))
+@settings(max_examples=60, deadline=None)
+def test_blocks_deflated_apart_make_one_entry_any_zip_reader_reads(blocks, head, tail):
+    """A big sheet is compressed a block at a time in threads (xlar.workbench.stream):
+    the pieces must form one entry whose bytes and CRC any reader accepts."""
+    import io
+
+    from xlar.workbench.stream import _deflate, _fast_entry, _write_deflated
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z, z.open(_fast_entry("sheet.xml"), "w") as out:
+        _write_deflated(out, iter([(b, _deflate(b)) for b in blocks]), head, tail)
+    with zipfile.ZipFile(buf) as z:
+        assert z.testzip() is None
+        assert z.read("sheet.xml") == head + b"".join(blocks) + tail
