@@ -131,8 +131,8 @@ def test_finnish_statement_v02(shared_fixtures):
                                                                            "BOFAUS6H")
     assert international["value_date"].date().isoformat() == "2009-10-30"
     # Charges of the netted bookings (TxDtls/Chrgs/Amt, v02 style).
-    assert dict(zip(p["amount_cents"], p["charges_cents"]))[212_000] == 2_000
-    assert dict(zip(p["amount_cents"], p["charges_cents"]))[545_500] == 4_500
+    assert dict(zip(p["amount_cents"], p["charges_cents"], strict=True))[212_000] == 2_000
+    assert dict(zip(p["amount_cents"], p["charges_cents"], strict=True))[545_500] == 4_500
     # The one referred document (CINV 217827182718) has no amount of its
     # own: it is what its payment paid.
     r = result.remittances
@@ -250,7 +250,7 @@ def test_statement_v08_balances_batch_credit_note_reversal():
     netted = p[p["source_line"] == 3].iloc[0]
     assert netted["end_to_end_id"] == ""  # NOTPROVIDED is no reference
     docs = r[r["payment_id"] == netted["payment_id"]]
-    assert list(zip(docs["document"], docs["doc_type"], docs["amount_cents"])) == [
+    assert list(zip(docs["document"], docs["doc_type"], docs["amount_cents"], strict=True)) == [
         ("INV-1001", "invoice", 100_000), ("CN-2001", "credit_memo", -20_000)]
     assert docs["amount_cents"].sum() == netted["amount_cents"] == 80_000
 

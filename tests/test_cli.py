@@ -34,7 +34,8 @@ def test_import_writes_items_and_rejections(tmp_path, fixtures):
     text = out.read_text(encoding="utf-8-sig")
     # the formula-looking customer name is neutralised in the CSV
     assert "'=HYPERLINK" in text
-    assert "due date is missing" in (tmp_path / "items.rejected.csv").read_text(encoding="utf-8-sig")
+    rejected = (tmp_path / "items.rejected.csv").read_text(encoding="utf-8-sig")
+    assert "due date is missing" in rejected
 
 
 @pytest.mark.parametrize("args, message", [

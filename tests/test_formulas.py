@@ -28,8 +28,8 @@ def test_days_past_due_for_a_column_with_bad_cells():
     cells = col([SERIAL - 10, SERIAL, SERIAL + 5, None, "2026-10-01", "soon",
                  dt.datetime(2026, 9, 30), "46316"])
     got = flat(xl.AR_DAYS_PAST_DUE(cells, SERIAL))
-    assert got == [10, 0, 0, "#VALUE! due date missing", 30, "#VALUE! due date 'soon' is not a date",
-                   31, 10]
+    assert got == [10, 0, 0, "#VALUE! due date missing", 30,
+                   "#VALUE! due date 'soon' is not a date", 31, 10]
 
 
 def test_single_cells_and_default_as_of():

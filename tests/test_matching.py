@@ -160,7 +160,7 @@ def test_never_more_applied_than_paid_and_every_receipt_has_a_proposal(seed):
     p = match_payments(sim.payments, sim.remittances, led.items, led.customers, sim.accounts,
                        sim.posted)
     assert set(p["payment_id"]) == set(sim.payments["payment_id"])
-    for pid, g in p.groupby("payment_id"):
+    for _pid, g in p.groupby("payment_id"):
         amount = int(g["payment_cents"].iloc[0])
         if g["action"].iloc[0] in ("auto", "review") and g["document"].ne("").any():
             # cash in = cash applied + cash left on account, to the cent

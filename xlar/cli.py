@@ -48,18 +48,18 @@ def user_error_types() -> tuple[type[BaseException], ...]:
         from xlar.letters.errors import LetterError
         from xlar.metrics import MetricError
         from xlar.model import SchemaError
+        from xlar.reports.office import OfficeError
         from xlar.settings import SettingsError
         from xlar.store.db import StoreError
         from xlar.terms import TermsError
-        from xlar.reports.office import OfficeError
         from xlar.workbench.refresh import RefreshError
         from xlar.workbench.xlsx import WorkbookLocked
 
-        _USER_ERRORS = (StoreError, UnknownAction, PolicyError, FormulaError, MetricError, ReadError,
-                        MappingError, SchemaError, SettingsError, AgingError, TermsError,
-                        RefreshError, WorkbookLocked, FileNotFoundError, FileExistsError,
-                        PermissionError, IsADirectoryError, AdjustmentError, LetterError,
-                        OfficeError)
+        _USER_ERRORS = (StoreError, UnknownAction, PolicyError, FormulaError, MetricError,
+                        ReadError, MappingError, SchemaError, SettingsError, AgingError,
+                        TermsError, RefreshError, WorkbookLocked, FileNotFoundError,
+                        FileExistsError, PermissionError, IsADirectoryError, AdjustmentError,
+                        LetterError, OfficeError)
     return _USER_ERRORS
 
 
@@ -148,7 +148,8 @@ LayoutOpt = Annotated[str, typer.Option(
     "--layout", "-l", help="auto, generic, sap_fbl5n, dynamics_gp, quickbooks or xero.")]
 MappingOpt = Annotated[Path | None, typer.Option(
     "--mapping", "-m", help="Column mapping (TOML) for the generic layout.")]
-AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="Aging date, YYYY-MM-DD (default today).")]
+AsOfOpt = Annotated[str | None, typer.Option(
+    "--as-of", help="Aging date, YYYY-MM-DD (default today).")]
 EdgesOpt = Annotated[str | None, typer.Option(
     "--edges", help="Bucket edges in days, e.g. 0,30,60,90,120.")]
 BasisOpt = Annotated[str | None, typer.Option("--basis", help="due (default) or document.")]
@@ -252,7 +253,8 @@ def refresh_cmd(
     source: Annotated[Path | None, typer.Option(
         "--source", "-s", help="ERP export (default: source_file on the Settings sheet).")] = None,
     as_of: AsOfOpt = None,
-    layout: Annotated[str | None, typer.Option("--layout", "-l", help="Layout of the export.")] = None,
+    layout: Annotated[str | None, typer.Option(
+        "--layout", "-l", help="Layout of the export.")] = None,
     mapping: MappingOpt = None,
     customers: Annotated[Path | None, typer.Option(
         "--customers", help="Customer master (CSV/XLSX).")] = None,
@@ -404,11 +406,14 @@ def demo_cmd(
 
 
 # Commands over the activity store live in their own module; importing it registers them.
+# The order is the order of the commands in `xlar --help`, so it is kept as is (not sorted).
+# isort: off
 from xlar import cli_accounts  # noqa: E402, F401
 from xlar import cli_cash  # noqa: E402, F401
 from xlar import cli_adjust  # noqa: E402, F401
 from xlar import cli_letters  # noqa: E402, F401
 from xlar import cli_reports  # noqa: E402, F401
+# isort: on
 
 
 def main() -> None:

@@ -123,9 +123,10 @@ def _month_word_to_dmy(t: pd.Series) -> pd.Series:
 def detect_date_order(texts: pd.Series, default: str = "MDY") -> tuple[str, bool]:
     """Decide D/M/Y or M/D/Y for a column of slashed numeric dates.
 
-    Returns (order, proved); never "YMD", which is only used when forced.  A value whose first part is above 12 proves
-    day-first; whose second part is above 12 proves month-first.  A column
-    that proves both is reported by the caller row by row as unreadable.
+    Returns (order, proved); never "YMD", which is only used when forced.  A
+    value whose first part is above 12 proves day-first; whose second part is
+    above 12 proves month-first.  A column that proves both is reported by
+    the caller row by row as unreadable.
     """
     parts = texts.str.extract(_NUMERIC_DATE)
     if parts.empty:
@@ -191,7 +192,8 @@ def parse_dates(values, order: str | None = None, default_order: str = "MDY") ->
     empty = np.zeros(n, dtype=bool)
     reason = np.full(n, None, dtype=object)
     if n == 0:
-        return ParsedDates(days.astype(DATE_DTYPE), ok, empty, reason, order or default_order, False)
+        return ParsedDates(days.astype(DATE_DTYPE), ok, empty, reason, order or default_order,
+                           False)
 
     if s.dtype.kind == "M":
         d = s.to_numpy().astype("datetime64[D]")
@@ -242,7 +244,8 @@ def parse_dates(values, order: str | None = None, default_order: str = "MDY") ->
     # Numbers: Excel serials, or yyyymmdd.
     idx = np.flatnonzero(kind == "n")
     if idx.size:
-        _parse_numeric(obj[idx].astype(np.float64), idx, days, ok, reason, [repr(v) for v in obj[idx]])
+        _parse_numeric(obj[idx].astype(np.float64), idx, days, ok, reason,
+                       [repr(v) for v in obj[idx]])
 
     # Text.
     result_order, result_proved = order or default_order, order is not None

@@ -97,9 +97,10 @@ def run_demo(out: str | Path = "xlar-demo", seed: int = 2026, items: int = 5000,
     progress(3, 4, "writing the run report")
     report = folder / "run-report.md"
     text = _report(res, folder, export, cust, seed)
-    text += "" if bank is None else (f"\n## Cash application\n\nThe bank statement `{bank}` (BAI2) was imported "
-             f"and matched:\n\n> {cash}\n\nReview the *Cash Proposals* sheet, then post with "
-             f'`xlar cash post "{workbench}"` (or AR > Post Payments).\n')
+    text += "" if bank is None else (
+        f"\n## Cash application\n\nThe bank statement `{bank}` (BAI2) was imported "
+        f"and matched:\n\n> {cash}\n\nReview the *Cash Proposals* sheet, then post with "
+        f'`xlar cash post "{workbench}"` (or AR > Post Payments).\n')
     report.write_text(text, encoding="utf-8")
     progress(4, 4, "done")
     return DemoResult(folder, workbench, export, cust, report, text, res, bank, cash)
@@ -147,7 +148,8 @@ def _report(res, folder: Path, export: Path, cust: Path, seed: int) -> str:
         cur = t["currency"]
         lines += [f"### {cur}", "", "| Bucket | Amount | Items |", "|---|---:|---:|"]
         for label in w.buckets.labels:
-            lines.append(f"| {label} | {format_money(int(t[label]), cur)} | {t[f'count {label}']} |")
+            lines.append(f"| {label} | {format_money(int(t[label]), cur)} | "
+                         f"{t[f'count {label}']} |")
         lines.append(f"| **Balance** | **{format_money(int(t['balance_cents']), cur)}** | "
                      f"{t['items']} |")
         lines.append(f"| Past due | {format_money(int(t['past_due_cents']), cur)} | "

@@ -90,7 +90,8 @@ class XlwingsPort:
         for j, (fmt, width) in enumerate(zip(plan.formats, plan.widths, strict=True), start=1):
             letter = column_letter(j)
             if isinstance(fmt, str):
-                sheet.range(f"{letter}{top + 1}:{letter}{top + max(plan.rows, 1)}").number_format = fmt
+                sheet.range(
+                    f"{letter}{top + 1}:{letter}{top + max(plan.rows, 1)}").number_format = fmt
             elif isinstance(fmt, list):
                 for i, f in enumerate(fmt):
                     if f:

@@ -234,7 +234,8 @@ def ar_bucket(due_date_or_days, as_of=None, edges=None):
                            (0, 30, 60, 90, 120))
     fast = _float_grid(due_date_or_days)
     if fast is not None:  # raw values: numbers (days or serials) and empty cells
-        num, num_err, scalar = fast, _errors_where(np.isnan(fast), "#VALUE! due date missing"), False
+        num, num_err, scalar = (fast, _errors_where(np.isnan(fast), "#VALUE! due date missing"),
+                                False)
     else:
         num, num_err, scalar = _numbers(due_date_or_days, "days")
     # Numbers below 20,000 are days past due (serial 20000 is 1954), larger ones dates.
@@ -371,7 +372,8 @@ def _days_arg(v) -> int:
 @_safe
 def ar_dso(ar_balance, credit_sales, days):
     """Days sales outstanding: AR balance / credit sales x days."""
-    return metrics.dso(_money_arg(ar_balance, "AR balance"), _money_arg(credit_sales, "credit sales"),
+    return metrics.dso(_money_arg(ar_balance, "AR balance"),
+                       _money_arg(credit_sales, "credit sales"),
                        _days_arg(days))
 
 
@@ -393,7 +395,8 @@ def ar_add(ar_balance, current_ar, credit_sales, days):
 @_safe
 def ar_cei(begin_ar, credit_sales, end_ar, end_current_ar):
     """Collection effectiveness index, in percent."""
-    return metrics.cei(_money_arg(begin_ar, "beginning AR"), _money_arg(credit_sales, "credit sales"),
+    return metrics.cei(_money_arg(begin_ar, "beginning AR"),
+                       _money_arg(credit_sales, "credit sales"),
                        _money_arg(end_ar, "ending AR"),
                        _money_arg(end_current_ar, "ending current AR"))
 

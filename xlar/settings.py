@@ -154,7 +154,8 @@ def settings_from_table(table: pd.DataFrame | dict | None) -> Settings:
     out = {}
     for name in Settings._fields:
         v = values.get(name)
-        if v is None or (isinstance(v, float) and pd.isna(v)) or (isinstance(v, str) and not v.strip()):
+        if (v is None or (isinstance(v, float) and pd.isna(v))
+                or (isinstance(v, str) and not v.strip())):
             continue
         if name == "db_url":
             from xlar.credentials import without_password
@@ -166,7 +167,8 @@ def settings_from_table(table: pd.DataFrame | dict | None) -> Settings:
             try:
                 out[name] = pd.Timestamp(v).date()
             except (ValueError, TypeError):
-                raise SettingsError(f"Settings: as_of {v!r} is not a date (use YYYY-MM-DD)") from None
+                raise SettingsError(
+                    f"Settings: as_of {v!r} is not a date (use YYYY-MM-DD)") from None
         else:
             out[name] = str(v).strip()
     s = Settings(**out)

@@ -77,7 +77,8 @@ _PATTERNS: list[tuple[re.Pattern, str]] = [
                 r"(\s*(?:eom|fdm|fin de mes))?$"), "discount"),
     (re.compile(rf"^{_PCT}\s*%\s*{_NUM}\s*(?:days?|d[ií]as)?\s*,?\s*{_NET}\s*/?\s*{_NUM}"
                 r"(?:\s*d[ií]as?|\s*days?)?(\s*(?:eom|fdm|fin de mes))?$"), "discount"),
-    (re.compile(rf"^{_NET}\s*/?\s*{_NUM}(?:\s*d[ií]as?|\s*days?)?\s*(eom|fdm|fin de mes)?$"), "net"),
+    (re.compile(rf"^{_NET}\s*/?\s*{_NUM}(?:\s*d[ií]as?|\s*days?)?"
+                r"\s*(eom|fdm|fin de mes)?$"), "net"),
     (re.compile(rf"^{_NUM}\s*(?:d[ií]as?|days?)(?:\s*net[oa]?)?\s*(eom|fdm|fin de mes)?$"), "net"),
     (re.compile(rf"^{_NUM}\s*(?:days?|d[ií]as)\s*(?:after|after the|después del|desde)\s*"
                 r"(?:the\s*)?(end of (?:the )?(?:invoice )?month|fin de mes)$"), "net_eom"),

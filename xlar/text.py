@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["text_from_codes", "join_text", "starts_with_pattern", "normalise_header", "looks_like_formula", "neutralise_csv_text", "strip_accents",
-           "FORMULA_PREFIXES"]
+__all__ = ["text_from_codes", "join_text", "starts_with_pattern", "normalise_header",
+           "looks_like_formula", "neutralise_csv_text", "strip_accents", "FORMULA_PREFIXES"]
 
 #: A cell whose text starts with one of these is read as a formula by Excel,
 #: LibreOffice or Google Sheets (OWASP "CSV injection").  Tab and CR are on the

@@ -742,7 +742,7 @@ def _add_payment(reading: _Reading, head: EntryHead, amount: Amount, details: De
     for note in details.notes:
         reading.decisions.append(f"entry {head.number}: {note}")
     documents = details.documents
-    for i, doc in enumerate(documents):
+    for doc in documents:
         paid = doc.amount_cents
         if paid is None:
             # A lone document with no amount is what the whole payment paid.

@@ -88,6 +88,10 @@ class MatchSettings(NamedTuple):
     discount_grace_days: int = 0
 
 
+#: The settings used when none are given (a NamedTuple, so safe to share).
+DEFAULT_MATCH_SETTINGS = MatchSettings()
+
+
 class Application(NamedTuple):
     """Part of a payment applied to one open item."""
 
@@ -694,7 +698,7 @@ def _match_one(p, remit: list[dict], led: _Ledger, custs: _Customers,
 def match_payments(payments: pd.DataFrame, remittances: pd.DataFrame, open_items: pd.DataFrame,
                    customers: pd.DataFrame, accounts: dict[str, str] | None = None,
                    posted: pd.DataFrame | None = None,
-                   settings: MatchSettings = MatchSettings()) -> pd.DataFrame:
+                   settings: MatchSettings = DEFAULT_MATCH_SETTINGS) -> pd.DataFrame:
     """Proposals for every payment: one row per application (columns
     :data:`PROPOSAL_COLUMNS`), one row for a payment with none.
 

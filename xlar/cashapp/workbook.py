@@ -31,7 +31,7 @@ import pandas as pd
 
 from xlar.actions import Outcome, action
 from xlar.cashapp.files import BANK_FILE_FILTER, read_payments
-from xlar.cashapp.matching import MatchSettings, match_payments
+from xlar.cashapp.matching import DEFAULT_MATCH_SETTINGS, MatchSettings, match_payments
 from xlar.cashapp.model import PaymentsResult
 from xlar.cashapp.posting import plan_postings
 from xlar.exports import write_frame
@@ -88,7 +88,7 @@ def _posted_frame(store) -> pd.DataFrame:
 
 
 def propose(read: PaymentsResult, items: pd.DataFrame, customers: pd.DataFrame, store,
-            settings: MatchSettings = MatchSettings()) -> pd.DataFrame:
+            settings: MatchSettings = DEFAULT_MATCH_SETTINGS) -> pd.DataFrame:
     """Proposals for the receipts of *read*, in Cash Proposals form (approve, status,
     payer account, bank reference, source and a row key added)."""
     p = match_payments(read.payments, read.remittances, items, customers,

@@ -304,7 +304,8 @@ def detect_columns(rows: list[list], lines: list[int], limit: int = 30
     return r, nrows, labs, found
 
 
-def columns_from_mapping(labels: list[str], mapping: ColumnMapping) -> tuple[dict[str, int], list[str]]:
+def columns_from_mapping(labels: list[str],
+                         mapping: ColumnMapping) -> tuple[dict[str, int], list[str]]:
     """Resolve a mapping's header texts to column indexes; returns (found, missing texts)."""
     norm = [normalise_header(x) for x in labels]
     found, missing = {}, []
