@@ -70,15 +70,18 @@ def run_reader(args: tuple[str, int, int, str, int, float | None]) -> dict:
                 else:
                     outcome = fz.run_case(name, case, d)
             except fz.Unexplained as e:  # rows lost or invented: count them, keep the input
-                tally.unaccounted(e, f"{e.rows} rows: {str(e)[:300]} <- {case!r}")
+                tally.unaccounted(e, f"{e.rows} rows: {str(e)[:300]} <- {_describe(case)}")
                 _keep(keep_dir, name, f"unexplained-{tally.unexplained}", case)
                 return
             except (Exception, fz.TimeLimit) as e:  # a crash: count it, keep the input
-                tally.crash(f"{fz.describe_exception(e)} <- {case!r}")
+                tally.crash(f"{fz.describe_exception(e)} <- {_describe(case)}")
                 _keep(keep_dir, name, f"crash-{tally.crashes}", case)
                 return
+            if outcome.seconds > tally.slowest:  # which input, to replay a near-deadline read
+                slowest_case[0] = _describe(case)
             tally.add(outcome)
 
+    slowest_case = [""]
     run = 0
     while tally.inputs < examples and time.perf_counter() - started < budget:
         before = tally.inputs
@@ -99,10 +102,18 @@ def run_reader(args: tuple[str, int, int, str, int, float | None]) -> dict:
             "rejected": tally.rejected, "read_with_rejections": tally.read_with_rejections,
             "refused": tally.refused, "crashes": tally.crashes,
             "unexplained": tally.unexplained, "unexplained_rows": tally.unexplained_rows,
-            "slowest": tally.slowest, "peak_mb": fz.peak_mb(),
+            "slowest": tally.slowest, "slowest_case": slowest_case[0], "peak_mb": fz.peak_mb(),
             "crash_notes": tally.crash_notes[:20],
             "unexplained_notes": tally.unexplained_notes[:20], "refusals": tally.refusals,
             "seconds": time.perf_counter() - started}
+
+
+def _describe(case) -> str:
+    """One line for the report: a Case names its fixture and mutations; a card sheet
+    (a DataFrame, whose repr takes many lines) its size and headers (kept as .pkl)."""
+    if hasattr(case, "write"):
+        return repr(case)
+    return f"card sheet, {len(case)} rows, columns {list(case.columns)!r}"[:300]
 
 
 def _keep(directory: Path, name: str, number: str, case) -> None:
@@ -149,6 +160,8 @@ def main(argv: list[str] | None = None) -> int:
                "crashes", "unexplained rows (inputs)", "max s/input", "peak MB", "minutes")
     text = table(rows, headers)
     print(text)
+    for r in results:
+        print(f"SLOWEST {r['name']}: {r['slowest']:.2f} s <- {r['slowest_case']}")
     for r in results:
         for note in r["crash_notes"]:
             print(f"CRASH {r['name']}: {note}")
@@ -209,6 +222,8 @@ def _markdown(results, headers, rows, args, total, crashes, unexplained, short,
         top = sorted(r["refusals"].items(), key=lambda kv: -kv[1])[:4]
         if top:
             lines.append(f"- {r['name']}: " + "; ".join(f"{n:,}x \"{m}\"" for m, n in top))
+    lines += ["", "## Slowest read per reader", ""]
+    lines += [f"- {r['name']}: {r['slowest']:.2f} s, {r['slowest_case']}" for r in results]
     if crashes:
         lines += ["", "## Crashes", ""]
         for r in results:

@@ -110,6 +110,12 @@ REGRESSIONS = [
     # suffix pattern (r"\s*[A-Z]{3}$") was tried from every space (past the 20 s limit).
     ("open items: sap_fbl5n", "sap/fbl5n_bom_wrong_total.txt",
      [("replace", b"|       250,00 |", b"|  s" + b" " * 200_000 + b"250,00 |")]),
+    # decimal.Overflow: an RMR (remittance) amount of a million digits in a BAI2 88 record.
+    ("payments: bai2", "bank/bai2/clean.bai2",
+     [("replace", b"*PI*2500.00*", b"*PI*2500" + b"9" * 1_000_000 + b".00*")]),
+    # IndexError in zipfile: a part whose name (in the zip's directory) starts with a
+    # zero byte has the name "", and ZipInfo.is_dir() fails on it.
+    ("open items: quickbooks", "quickbooks/qbo_two_row_header.xlsx", [("flip", [(0.9101, 0)])]),
 ]
 
 
@@ -191,7 +197,7 @@ ROWS = [["Customer", "Invoice", "Due Date", "Balance", "Check No", "Amount", "Cu
 
 
 @pytest.mark.parametrize("damage", ["truncated", "central directory", "local header",
-                                    "zip version", "not a zip", "empty"])
+                                    "zip version", "nameless part", "not a zip", "empty"])
 def test_a_damaged_workbook_is_refused_by_every_reader(damage, tmp_path):
     good = _workbook(tmp_path / "good.xlsx", ROWS).read_bytes()
     cd = good.rfind(b"PK\x01\x02")
@@ -201,6 +207,8 @@ def test_a_damaged_workbook_is_refused_by_every_reader(damage, tmp_path):
         "local header": b"XXXX" + good[4:],
         # a version no zip reader knows: zipfile raised NotImplementedError
         "zip version": good[:cd + 6] + struct.pack("<H", 179) + good[cd + 8:],
+        # a zero byte starting a part's name: zipfile reads the name as "" (IndexError)
+        "nameless part": good[:cd + 46] + b"\x00" + good[cd + 47:],
         "not a zip": b"Customer,Invoice\nAcme,I-1\n",
         "empty": b"",
     }[damage]

@@ -579,9 +579,12 @@ def read_text_facts(lines: list[str]) -> _TextFacts:
 
 def _x12_minor_units(text: str, currency: str) -> int | None:
     try:
-        units = Decimal(text).scaleb(minor_digits(currency))
+        d = Decimal(text)
     except (InvalidOperation, ValueError):
         return None
+    if d.adjusted() >= 18:  # before scaling: a run of a million digits overflows Decimal
+        return None
+    units = d.scaleb(minor_digits(currency))
     return int(units) if units == units.to_integral_value() and abs(units) < 10**18 else None
 
 

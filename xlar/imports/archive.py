@@ -80,6 +80,8 @@ def check_workbook_archive(path: str | Path, display: str) -> None:
                 raise ReadError(_too_much(display))
             unpacked = 0
             for info in z.infolist():
+                if not info.filename:  # a name starting with a zero byte: is_dir() would fail
+                    raise zipfile.BadZipFile("a part has no name")
                 if info.is_dir():
                     continue
                 unpacked = _check_part(fh, info, unpacked, display)
