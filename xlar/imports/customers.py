@@ -76,9 +76,11 @@ def read_customers(path: str | Path, default_currency: str = "USD") -> Customers
     skipped: Counter = Counter({"title or header": r + 1})
     keep = [i for i, row in enumerate(body) if not is_blank_row(row)]
     skipped["blank"] = len(body) - len(keep)
-    # As wide as the header too: rows cut short (a truncated export) still have every column.
-    width = max([len(grid.rows[r]), *(len(x) for x in body)])
-    frame = pd.DataFrame([list(body[i]) + [""] * (width - len(body[i])) for i in keep],
+    # The columns the header names, in every row: rows cut short (a truncated export)
+    # are padded.  Not as wide as the widest row: one line of 200,000 commas made every
+    # row that wide (gigabytes).  A rejected row shows all its cells (below).
+    width = max(found.values()) + 1
+    frame = pd.DataFrame([[*body[i][:width], *[""] * (width - len(body[i]))] for i in keep],
                          dtype=object)
     n = len(frame)
     line_no = np.asarray([lines[i] for i in keep], dtype=np.int64)
@@ -132,7 +134,7 @@ def read_customers(path: str | Path, default_currency: str = "USD") -> Customers
     rejections = pd.DataFrame({
         "file": [grid.file] * len(rej_rows), "sheet": [grid.sheet] * len(rej_rows),
         "line": line_no[rej_rows],
-        "raw": [row_text(frame.iloc[i]) for i in rej_rows],
+        "raw": [row_text(body[keep[i]]) for i in rej_rows],
         "reason": ["; ".join(reasons[int(i)]) for i in rej_rows],
     }) if len(rej_rows) else empty_rejections()
     return CustomersResult(customers, rejections, len(grid.rows), dict(skipped))
