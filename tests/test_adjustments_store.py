@@ -5,10 +5,6 @@ when two real processes post at the same moment."""
 from __future__ import annotations
 
 import datetime as dt
-import json
-import os
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
@@ -18,6 +14,7 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from support.adjustments import customers_frame, item, items_frame
+from support.processes import run_together
 
 from xlar.adjustments.drafts import draft_adjustments
 from xlar.adjustments.journal import unbalanced
@@ -228,29 +225,9 @@ WRITER = textwrap.dedent('''
 def test_two_processes_posting_at_once_get_numbers_without_gaps_or_duplicates(books,
                                                                               store_url):
     n = 30
-    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     book = books("check")  # creates the schema before the writers start
-    procs = {me: subprocess.Popen([sys.executable, "-c", WRITER, store_url, me, str(n)],
-                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                  stderr=subprocess.PIPE, text=True, env=env)
-             for me in ("a", "b")}
-    try:
-        for me, p in procs.items():
-            line = p.stdout.readline()
-            assert line.strip() == "ready", f"writer {me}: {line!r} {p.stderr.read()}"
-        for p in procs.values():  # both wait on stdin: release them together
-            p.stdin.write("go\n")
-            p.stdin.flush()
-        results = {}
-        for me, p in procs.items():
-            out, err = p.communicate(timeout=120)
-            assert p.returncode == 0, f"writer {me} failed:\n{err}"
-            results[me] = json.loads(out.strip().splitlines()[-1])
-    finally:
-        for p in procs.values():
-            if p.poll() is None:
-                p.kill()
-                p.wait()
+    results = run_together(WRITER, {me: [store_url, me, str(n)] for me in ("a", "b")},
+                           timeout=120)
     rows = [(me, rid, new, tuple(nums)) for me, rs in results.items() for rid, new, nums in rs]
     # each request posted exactly once; the shared ones: one writer posted, the other was
     # told the same numbers

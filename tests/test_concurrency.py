@@ -19,16 +19,13 @@ notes and numbers alone is not repeated here):
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import sqlalchemy as sa
+from support.processes import run_together
 
 from xlar.actions import run_on_file
 from xlar.cashapp.simulate import bai2_statement, simulate_receipts
@@ -135,29 +132,8 @@ def test_two_specialists_post_to_the_same_invoices_at_once_and_nothing_is_applie
     note_id = store.save_version("note", dict(customer_id="C10001", note_date=pd.Timestamp(
         "2026-10-31").date(), text="start"), key="team:start").record_id
     n = 12
-    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    env.pop("XLAR_DB_URL", None)
-    procs = {me: subprocess.Popen([sys.executable, "-c", SPECIALIST, str(wb), me, note_id,
-                                   str(n)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                  stderr=subprocess.PIPE, text=True, env=env)
-             for me, wb in books}
-    try:
-        for me, p in procs.items():
-            line = p.stdout.readline()
-            assert line.strip() == "ready", f"{me}: {line!r} {p.stderr.read()}"
-        for p in procs.values():  # both have planned: release them together
-            p.stdin.write("go\n")
-            p.stdin.flush()
-        results = {}
-        for me, p in procs.items():
-            out, err = p.communicate(timeout=180)
-            assert p.returncode == 0, f"{me} failed:\n{err}"
-            results[me] = json.loads(out.strip().splitlines()[-1])
-    finally:
-        for p in procs.values():
-            if p.poll() is None:
-                p.kill()
-                p.wait()
+    results = run_together(SPECIALIST, {me: [str(wb), me, note_id, str(n)] for me, wb in books},
+                           timeout=180, drop_env=("XLAR_DB_URL",))
 
     with store.engine.connect() as conn:
         apps = pd.read_sql(sa.select(s.cash_applications), conn)

@@ -22,6 +22,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import sqlalchemy as sa
+from support.processes import run_together
 
 from xlar.store import schema as s
 from xlar.store.api import Store, open_store
@@ -302,28 +303,8 @@ WRITER = textwrap.dedent('''
 def test_two_processes_writing_to_one_account_lose_nothing(store, store_url):
     n = 50  # per writer: 50 notes + 50 edits of one record + 50 promises + 50 payments
     shared = store.save_version("note", note(customer="C1", text="start"), key="shared").record_id
-    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    procs = {me: subprocess.Popen([sys.executable, "-c", WRITER, store_url, me, str(n), shared],
-                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                  stderr=subprocess.PIPE, text=True, env=env)
-             for me in ("a", "b")}
-    try:
-        for me, p in procs.items():
-            line = p.stdout.readline()
-            assert line.strip() == "ready", f"writer {me}: {line!r} {p.stderr.read()}"
-        for p in procs.values():  # both are waiting on stdin: release them together
-            p.stdin.write("go\n")
-            p.stdin.flush()
-        results = {}
-        for me, p in procs.items():
-            out, err = p.communicate(timeout=120)
-            assert p.returncode == 0, f"writer {me} failed:\n{err}"
-            results[me] = json.loads(out.strip().splitlines()[-1])
-    finally:
-        for p in procs.values():
-            if p.poll() is None:
-                p.kill()
-                p.wait()
+    results = run_together(WRITER, {me: [store_url, me, str(n), shared] for me in ("a", "b")},
+                           timeout=120)
 
     rows = [(me, *r) for me, rs in results.items() for r in rs]
     # every distinct write present, each key exactly once
