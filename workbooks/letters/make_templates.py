@@ -58,15 +58,8 @@ ITEMS = (
     ("ref", "Your ref.", "Su ref.", 4.5, False),
     ("amount", "Amount", "Importe", 6.36, True),
 )
-STATEMENT = (
-    ("document", "Document", "Documento", 0.0, False),
-    ("type", "Type", "Tipo", 1.12, False),
-    ("date", "Date", "Fecha", 2.05, False),
-    ("due", "Due date", "Vencimiento", 2.98, False),
-    ("days", "Days late", "Días", 4.33, True),
-    ("ref", "Your ref.", "Su ref.", 4.5, False),
-    ("amount", "Open amount", "Pendiente", 6.36, True),
-)
+# A statement lists the same columns; its amount is what is still open.
+STATEMENT = (*ITEMS[:-1], ("amount", "Open amount", "Pendiente", 6.36, True))
 RECEIPT = (
     ("document", "Invoice", "Factura", 0.0, False),
     ("date", "Invoice date", "Fecha de factura", 1.6, False),
