@@ -32,7 +32,7 @@ from xml.etree.ElementTree import fromstring
 import pandas as pd
 from openpyxl.utils.cell import get_column_letter, range_boundaries
 
-from xlar.workbench.merge import TableRead, UserCell
+from xlar.workbench.merge import TableRead, UserCell, table_cell
 
 __all__ = ["THIN_BYTES", "Thinned", "thinned_copy", "read_thin_table", "check_rewritten"]
 
@@ -197,18 +197,12 @@ def _unescape(text: str) -> str:
     return html.unescape(text) if "&" in text else text
 
 
-def _value(cell: dict, owned: bool, row: int):
-    """What xlar.workbench.xlsx.read_table gives for the cell (same rules)."""
-    v = cell["value"]
-    is_formula = cell["data_type"] == "f"
-    if owned:
-        return None if is_formula else v
-    if is_formula:
-        return UserCell(cell.get("cached"), str(v), row)
-    return UserCell(v, None, row)
+def _value(cell: dict, owned: bool, row: int, cached=None):
+    """What xlar.workbench.xlsx.read_table gives for the cell (the same rule)."""
+    return table_cell(cell["value"], cell["data_type"] == "f", owned, row, cached)
 
 
-def _cached(snippet: bytes, cell: dict):
+def _cached(snippet: bytes):
     """The last calculated value of a formula cell, as its type says."""
     m = re.search(rb"<v>([^<]*)</v>", snippet)
     if m is None or not m.group(1):
@@ -256,9 +250,8 @@ def read_thin_table(wb, thin: Thinned, ref: str, shared_strings: list[str],
         cells = decode.cells([s for _, s in found])
         values: dict[int, object] = {}
         for (r, s), cell in zip(found, cells, strict=True):
-            if cell["data_type"] == "f" and not mine:
-                cell["cached"] = _cached(s, cell)
-            values[r] = _value(cell, mine, r)
+            cached = _cached(s) if cell["data_type"] == "f" and not mine else None
+            values[r] = _value(cell, mine, r, cached)
         if mine:
             return [values.get(r) for r in rows]
         return [values.get(r, UserCell(None, None, r)) for r in rows]

@@ -18,8 +18,8 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-__all__ = ["UserCell", "TableRead", "CarriedColumns", "carry_user_columns", "merge_closed",
-           "user_columns_of"]
+__all__ = ["UserCell", "TableRead", "table_cell", "CarriedColumns", "carry_user_columns",
+           "merge_closed", "user_columns_of"]
 
 
 class UserCell(NamedTuple):
@@ -39,6 +39,17 @@ class UserCell(NamedTuple):
     @property
     def empty(self) -> bool:
         return self.formula is None and (self.value is None or self.value == "")
+
+
+def table_cell(value, is_formula: bool, owned: bool, row: int, cached=None):
+    """A cell as a table read gives it: an owned column's plain value (a formula there is
+    not the user's: None), a user column's :class:`UserCell` (a formula with its last
+    calculated value *cached*)."""
+    if owned:
+        return None if is_formula else value
+    if is_formula:
+        return UserCell(cached, str(value), row)
+    return UserCell(value, None, row)
 
 
 class TableRead(NamedTuple):

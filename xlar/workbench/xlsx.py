@@ -29,7 +29,7 @@ from openpyxl.worksheet.filters import AutoFilter
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
 from xlar.text import looks_like_formula
-from xlar.workbench.merge import TableRead, UserCell
+from xlar.workbench.merge import TableRead, table_cell
 from xlar.workbench.plan import Formula, SheetPlan, TablePlan
 
 __all__ = ["WorkbookLocked", "lock_owner", "open_workbook", "read_table", "apply_table_plan",
@@ -120,13 +120,8 @@ def read_table(wb: Workbook, name: str, values: dict[tuple[int, int], object] | 
             v = cell.value
             is_formula = cell.data_type == "f" or (isinstance(v, str) and v.startswith("=")
                                                     and cell.data_type != "s")
-            if h.lower() in owned_set:
-                data[h].append(None if is_formula else v)
-            elif is_formula:
-                cached = values.get((r, cell.column)) if values else None
-                data[h].append(UserCell(cached, str(v), r))
-            else:
-                data[h].append(UserCell(v, None, r))
+            cached = values.get((r, cell.column)) if values and is_formula else None
+            data[h].append(table_cell(v, is_formula, h.lower() in owned_set, r, cached))
     frame = pd.DataFrame(data, columns=headers)
     return TableRead(frame, r0)
 
@@ -225,10 +220,7 @@ def _plan_table(body, owned: list[str] | None) -> TableRead:
         for i, v in enumerate(values):
             v = dt.datetime.combine(v, dt.time()) if type(v) is dt.date else v
             v = None if v == "" else v
-            if isinstance(v, Formula):
-                out.append(None if h.lower() in owned_set else UserCell(None, str(v), top + 1 + i))
-            else:
-                out.append(v if h.lower() in owned_set else UserCell(v, None, top + 1 + i))
+            out.append(table_cell(v, isinstance(v, Formula), h.lower() in owned_set, top + 1 + i))
         data[h] = out
     return TableRead(pd.DataFrame(data, columns=list(plan.headers)), top)
 
