@@ -317,3 +317,76 @@ def test_a_new_workbench_gets_an_adjustments_sheet_and_bad_settings_say_which(tm
                           settings=dict(tax_rates="default=lots"))
     code, out, err = cli("adjust", "validate", bad, "--db", f"sqlite:///{tmp_path / 'b.sqlite'}")
     assert code == 2 and "Settings: tax_rates default 'lots' is not a percentage" in err
+
+
+def test_posted_adjustments_survive_a_refresh_until_the_erp_has_them(tmp_path, monkeypatch):
+    """The ERP learns of a credit memo days later: until its export shows it, a refresh
+    keeps what was posted in xlar; once it does, nothing is taken off twice."""
+    import pandas as pd
+
+    from xlar.demo_run import run_demo
+
+    monkeypatch.delenv("XLAR_DB_URL", raising=False)
+    demo = run_demo(tmp_path / "demo", items=300, customers=30, bank_statement=False)
+    wb = demo.workbench
+    export = pd.read_csv(demo.export, dtype=str, keep_default_na=False)
+    money = export["Open Balance"].map(lambda v: int(round(float(v) * 100)))
+    invoices = export[(export["Type"] == "Invoice") & (money > 20000) &
+                      (export["Currency"] == "USD")]
+    credit_row, rebill_row = invoices.iloc[0], invoices.iloc[1]
+    credit_cents = int(round(float(credit_row["Open Balance"]) * 100))
+    rebill_cents = int(round(float(rebill_row["Open Balance"]) * 100))
+
+    run_on_file("post_adjustments", wb)            # adds the Adjustments sheet
+    add_requests(wb, [dict(kind="credit memo", customer_id=credit_row["Customer ID"],
+                           document=credit_row["Invoice"], amount="100.00",
+                           reason_code="pricing"),
+                      dict(kind="credit and rebill", customer_id=rebill_row["Customer ID"],
+                           document=rebill_row["Invoice"],
+                           amount=f"{(rebill_cents - 5000) / 100:.2f}", reason_code="pricing")])
+    out = run_on_file("post_adjustments", wb, today=dt.date(2026, 11, 20))
+    assert out.message.startswith("Adjustments: 2 posted."), out.details
+
+    def open_items():
+        f = frame(wb, "OpenItems")
+        return {(c, d): round(float(v) * 100) for c, d, v in   # paid in full: not open
+                zip(f["Customer ID"], f["Document"], f["Open Amount"], strict=True) if v}
+
+    posted = open_items()
+    credit_key = (credit_row["Customer ID"], credit_row["Invoice"])
+    rebill_key = (rebill_row["Customer ID"], rebill_row["Invoice"])
+    assert posted[credit_key] == credit_cents - 10000
+    assert rebill_key not in posted                        # credited in full
+    rebills = {k: v for k, v in posted.items() if k[1].startswith("INV-2026-")}
+    assert list(rebills.values()) == [rebill_cents - 5000]
+    (rebill_number,) = [k[1] for k in rebills]
+
+    # the ERP has not booked them: a refresh from the same export keeps them
+    run_on_file("refresh_aging", wb)
+    assert open_items() == posted
+    def last_decisions():
+        log = frame(wb, "RunLog")
+        start = log.index[log["Kind"] == "import"][-1]
+        return [m for k, m in zip(log["Kind"][start:], log["Message"][start:], strict=True)
+                if k == "decision" and "posted in xlar" in m]
+
+    assert last_decisions() == [
+        "2 credit memos (CM-2026-000001, CM-2026-000002) posted in xlar, not in the ERP "
+        "export yet: applied to the aging",
+        f"1 invoice ({rebill_number}) posted in xlar, not in the ERP export yet: applied to "
+        "the aging"]
+
+    # the ERP books the credit memo against the invoice, and the rebill under its number
+    export.loc[credit_row.name, "Open Balance"] = f"{(credit_cents - 10000) / 100:.2f}"
+    export = export.drop(index=rebill_row.name)
+    extra = rebill_row.copy()
+    extra["Invoice"] = rebill_number
+    extra["Open Balance"] = f"{(rebill_cents - 5000) / 100:.2f}"
+    export = pd.concat([export, extra.to_frame().T], ignore_index=True)
+    export.to_csv(demo.export, index=False)
+    run_on_file("refresh_aging", wb)
+    assert open_items() == posted                          # nothing taken off twice
+    assert last_decisions() == [
+        "2 credit memos (CM-2026-000001, CM-2026-000002) posted in xlar, already in the ERP "
+        "export",
+        f"1 invoice ({rebill_number}) posted in xlar, already in the ERP export"]

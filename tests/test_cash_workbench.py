@@ -98,6 +98,15 @@ def test_import_post_and_post_again(bench):
         assert after.get(item_key, 0) == before[item_key] - reduce, item_key
     untouched = set(before) - {k.split(":", 1)[1] for k in applied["Line"]}
     assert all(after[k] == before[k] for k in untouched)
+    # what a customer paid beyond its items stays in the aging as a credit on account
+    # (a refund candidate) under the payment's id, until the ERP has it
+    on_account = posted[posted["Document"].isna() & posted["Customer ID"].notna() &
+                        (posted["On Account"].fillna(0) != 0)]
+    assert (sim.truth["scenario"] == "overpayment").any() and len(on_account)
+    for r in on_account.to_dict("records"):
+        assert after[f"{r['Customer ID']}|payment|{r['Payment ID']}"] == -cents(r["On Account"])
+    assert set(after) - set(before) == {f"{r['Customer ID']}|payment|{r['Payment ID']}"
+                                        for r in on_account.to_dict("records")}
 
     # the posting file for the ERP carries the same money
     files = sorted((wb.parent / "xlar postings").glob("*.csv"))

@@ -346,7 +346,7 @@ ALL_TABLES = {t.name for t in s.metadata.sorted_tables}
 
 def test_empty_database_upgrades_to_head(store_url, opened):
     store = opened(store_url)
-    assert current_revision(store.engine) == head_revision() == "0004"
+    assert current_revision(store.engine) == head_revision() == "0005"
     names = set(sa.inspect(store.engine).get_table_names())
     assert names == ALL_TABLES | {"alembic_version"}
     # opening again changes nothing
@@ -401,6 +401,43 @@ def test_store_at_0001_with_data_upgrades_and_keeps_it(store_url, opened):
         first_date=D(2026, 2, 1), frequency="monthly"), key="plan").version == 1
     assert len(store.latest("payment_plan")) == 1
     assert count(store, s.activity) == 5
+
+
+def test_store_at_0004_with_a_posted_adjustment_upgrades_and_keeps_it(store_url, opened):
+    """0005 adds the open amount an adjustment started from; a document posted before
+    keeps everything it had, and a refresh leaves it to the ERP's figures, saying so."""
+    from xlar.adjustments.ledger import adjustment_postings
+    from xlar.model import OPEN_ITEM_COLUMNS
+    from xlar.pending import reflect
+    from xlar.store.adjustments import AdjustmentBook
+
+    engine = connect(resolve_url(store_url))
+    try:
+        upgrade(engine, "0004")
+        with engine.begin() as conn:  # what a 0004-era xlar wrote when it posted a credit
+            conn.execute(sa.text(
+                "INSERT INTO adjustment_documents (request_id, number, series, seq, kind,"
+                " customer_id, customer_name, currency, doc_date, net_cents, tax_cents,"
+                " ar_cents, applies_to, applies_document, gl_role, created_at, created_by)"
+                " VALUES ('ADJ-1', 'CM-2026-000001', 'CM-2026', 1, 'credit_memo', 'C001',"
+                " 'Acme', 'USD', :d, 10000, 0, -10000, 'C001|invoice|INV-9', 'INV-9',"
+                " 'revenue', :t, 'ana')"),
+                {"d": D(2026, 11, 2), "t": dt.datetime(2026, 11, 2, 9, 0)})
+    finally:
+        engine.dispose()
+
+    store = opened(store_url)
+    assert current_revision(store.engine) == head_revision()
+    (at, doc, before), = AdjustmentBook(store).postings()
+    assert (doc.number, doc.ar_cents, doc.applies_document, before) == \
+        ("CM-2026-000001", -10000, "INV-9", None)
+    items = pd.DataFrame([{"customer_id": "C001", "document": "INV-9",
+                           "item_key": "C001|invoice|INV-9", "open_cents": 50000}])
+    after, notes = reflect(items, adjustment_postings([(at, doc, before)],
+                                                      list(OPEN_ITEM_COLUMNS)))
+    assert after["open_cents"].tolist() == [50000]
+    assert notes == ["1 credit memo (CM-2026-000001) posted in xlar before it recorded the "
+                     "amounts it started from: left to the ERP's figures"]
 
 
 OPENER = textwrap.dedent('''
@@ -460,6 +497,25 @@ def _reflected(engine: sa.Engine, schema: str | None = None) -> dict:
     return out
 
 
+def _ddl(rows) -> list:
+    """SQLite's stored CREATE statements as (type, name, sorted clauses): a column a
+    migration added with ALTER TABLE is stored after the constraints, and a table
+    renamed by a migration has its name quoted; neither changes the table."""
+    out = []
+    for kind, name, sql in rows:
+        head, _, body = (sql or "").partition("(")
+        clauses, depth, part = [], 0, ""
+        for ch in body.rsplit(")", 1)[0] + ",":
+            depth += (ch == "(") - (ch == ")")
+            if ch == "," and depth == 0:
+                clauses.append(" ".join(part.split()))
+                part = ""
+            else:
+                part += ch
+        out.append((kind, name, head.replace('"', "").strip(), sorted(filter(None, clauses))))
+    return out
+
+
 def test_head_schema_equals_schema_module(store_url, opened, tmp_path):
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
@@ -488,7 +544,7 @@ def test_head_schema_equals_schema_module(store_url, opened, tmp_path):
         ddl = "SELECT type, name, sql FROM sqlite_master WHERE tbl_name != 'alembic_version'" \
               " ORDER BY name"
         with store.engine.connect() as a, ref.connect() as b:
-            assert a.exec_driver_sql(ddl).all() == b.exec_driver_sql(ddl).all()
+            assert _ddl(a.exec_driver_sql(ddl).all()) == _ddl(b.exec_driver_sql(ddl).all())
         ref.dispose()
 
 

@@ -23,8 +23,9 @@ import pandas as pd
 from xlar.adjustments.model import DraftDocument
 from xlar.dates import DATE_DTYPE
 from xlar.model import OPEN_ITEM_COLUMNS
+from xlar.pending import Posting, item_row
 
-__all__ = ["document_effect", "apply_documents", "new_item_key"]
+__all__ = ["document_effect", "apply_documents", "new_item_key", "adjustment_postings"]
 
 
 def document_effect(doc: DraftDocument, target_open: int) -> tuple[int, int]:
@@ -47,25 +48,40 @@ def new_item_key(customer_id: str, doc_type: str, document: str) -> str:
 
 def _new_item(doc: DraftDocument, open_cents: int, columns) -> dict:
     doc_type = "invoice" if doc.kind == "invoice" else "credit_memo"
-    original = doc.ar_cents
     reference = (f"rebill of {doc.applies_document}" if doc.kind == "invoice" and
                  doc.applies_document else
                  f"credit memo for {doc.applies_document}" if doc.applies_document else
                  "manual invoice")
-    row = {c: "" for c, (kind, _m) in OPEN_ITEM_COLUMNS.items() if kind == "str"}
-    row |= {
-        "customer_id": doc.customer_id, "customer_name": doc.customer_name,
-        "document": doc.number, "doc_type": doc_type,
-        "doc_date": pd.Timestamp(doc.doc_date),
-        "due_date": pd.Timestamp(doc.due_date or doc.doc_date),
-        "original_cents": int(original), "open_cents": int(open_cents),
-        "currency": doc.currency, "terms": doc.terms, "po_number": doc.po_number,
-        "reference": reference, "sales_partner": doc.sales_partner,
-        "territory": doc.territory, "collector": doc.collector, "disputed": False,
-        "settled_date": pd.NaT, "source_file": "xlar", "source_sheet": "",
-        "source_line": 0, "item_key": new_item_key(doc.customer_id, doc_type, doc.number),
-    }
-    return {c: row.get(c) for c in columns}
+    return item_row(
+        columns, customer_id=doc.customer_id, customer_name=doc.customer_name,
+        document=doc.number, doc_type=doc_type, doc_date=pd.Timestamp(doc.doc_date),
+        due_date=pd.Timestamp(doc.due_date or doc.doc_date), original_cents=int(doc.ar_cents),
+        open_cents=int(open_cents), currency=doc.currency, terms=doc.terms,
+        po_number=doc.po_number, reference=reference, sales_partner=doc.sales_partner,
+        territory=doc.territory, collector=doc.collector,
+        item_key=new_item_key(doc.customer_id, doc_type, doc.number))
+
+
+_WHAT = {"credit_memo": "credit memo", "invoice": "invoice", "write_off": "write-off",
+         "refund": "refund"}
+
+
+def adjustment_postings(posted: Iterable[tuple], columns) -> list[Posting]:
+    """Posted documents (when, document, the adjusted item's open amount then; see
+    :meth:`xlar.store.adjustments.AdjustmentBook.postings`) as
+    :class:`xlar.pending.Posting` records, for a refresh.  *columns*: the open-item
+    columns new items get."""
+    out = []
+    for at, doc, before in posted:
+        what = _WHAT.get(doc.kind, doc.kind)
+        if not doc.applies_to:   # a new invoice: an item of its own
+            out.append(Posting(at, what, doc.customer_id, doc.number, "", None, 0,
+                               _new_item(doc, doc.ar_cents, columns)))
+            continue
+        change, left = document_effect(doc, before if before is not None else 0)
+        out.append(Posting(at, what, doc.customer_id, doc.number, doc.applies_to, before,
+                           change, _new_item(doc, left, columns) if left else None))
+    return out
 
 
 def apply_documents(items: pd.DataFrame, documents: Iterable[DraftDocument]) -> pd.DataFrame:

@@ -14,10 +14,10 @@ A deduction (short payment with a reason) is *not* a reduction: it stays
 open on the item, which becomes disputed, and a dispute is opened for it.
 
 Until the ERP has the payment too, the next export still shows the item
-unpaid.  :func:`reflect_postings` notices (the export's open amount is the
-one the application started from) and subtracts it again, so a refreshed
-aging shows what was posted; once the ERP's amount has moved on, the ERP's
-figure stands.
+unpaid.  :func:`cash_postings` gives a refresh what it needs to notice (the
+export's open amount is the one the application started from) and subtract it
+again, so a refreshed aging shows what was posted; once the ERP's amount has
+moved on, the ERP's figure stands (:mod:`xlar.pending`).
 """
 
 from __future__ import annotations
@@ -28,8 +28,9 @@ import numpy as np
 import pandas as pd
 
 from xlar.money import format_money
+from xlar.pending import Posting, item_row
 
-__all__ = ["PostingPlan", "plan_postings", "apply_to_items", "reflect_postings",
+__all__ = ["PostingPlan", "plan_postings", "apply_to_items", "cash_postings",
            "reduction_cents", "APPLICATION_FIELDS"]
 
 APPLICATION_FIELDS = ("payment_id", "customer_id", "document", "item_key", "currency",
@@ -173,49 +174,31 @@ def apply_to_items(open_items: pd.DataFrame, applications: pd.DataFrame) -> pd.D
     return out
 
 
-def reflect_postings(items: pd.DataFrame, applications: pd.DataFrame
-                     ) -> tuple[pd.DataFrame, list[str]]:
-    """Apply to an ERP export the postings the ERP does not show yet.
+def cash_postings(receipts: pd.DataFrame, applications: pd.DataFrame,
+                  columns) -> list[Posting]:
+    """The posted cash as :class:`xlar.pending.Posting` records, for a refresh.
 
-    For each item, its applications in the order they were posted: when the
-    item's amount is still the one an application started from, the ERP has
-    not booked it, so it is subtracted here; when it is already that amount
-    less the reduction, the ERP has it.  Anything else (the ERP changed the
-    item another way) leaves the ERP's amount and says so.  Returns the items
-    (those brought to zero removed) and one sentence per kind of outcome.
+    Each application reduces its item from the open amount it started from; what a
+    payment left on account is an item of its own (a credit of type payment, under
+    the payment id, known to the ERP by its bank reference) until the ERP has it.
+    *columns*: the open-item columns new items get.
     """
-    if not len(applications) or not len(items):
-        return items, []
-    keys = set(items["item_key"])
-    apps = applications[applications["item_key"].isin(keys)]
-    if not len(apps):
-        return items, []
-    at = dict(zip(items["item_key"], items["open_cents"].astype(np.int64), strict=True))
-    pending = booked = changed = 0
-    disputed = set()
-    for a in apps.sort_values("id" if "id" in apps else "payment_id").to_dict("records"):
-        now, before, reduce = at[a["item_key"]], int(a["open_before_cents"]), reduction_cents(a)
-        if now == before:
-            at[a["item_key"]] = now - reduce
-            pending += 1
-            if int(a["deduction_cents"]):
-                disputed.add(a["item_key"])
-        elif now == before - reduce:
-            booked += 1
-        else:
-            changed += 1
-    out = items.copy()
-    out["open_cents"] = out["item_key"].map(at).astype(np.int64)
-    if disputed and "disputed" in out:
-        out.loc[out["item_key"].isin(disputed), "disputed"] = True
-    out = out[out["open_cents"] != 0].reset_index(drop=True)
-    notes = []
-    if pending:
-        notes.append(f"{pending} cash applications posted in xlar are not in the ERP export yet: "
-                     "applied to the aging")
-    if booked:
-        notes.append(f"{booked} cash applications posted in xlar are already in the ERP export")
-    if changed:
-        notes.append(f"{changed} items paid in xlar were changed in the ERP since: the ERP's "
-                     "amounts are shown")
-    return out, notes
+    out = [Posting(a["created_at"], "cash application", str(a["customer_id"]), "",
+                   str(a["item_key"]), int(a["open_before_cents"]), -reduction_cents(a),
+                   disputes=bool(int(a["deduction_cents"])))
+           for a in applications.to_dict("records")] if len(applications) else []
+    for r in receipts.to_dict("records") if len(receipts) else []:
+        left = int(r["on_account_cents"]) or (int(r["amount_cents"])
+                                              if r["status"] == "on_account" else 0)
+        if not left or not str(r["customer_id"] or ""):
+            continue   # nothing on account, or unidentified: cash in suspense, not AR
+        day = pd.Timestamp(r["value_date"] if r["value_date"] is not None and
+                           not pd.isna(r["value_date"]) else r["created_at"]).normalize()
+        customer, pid = str(r["customer_id"]), str(r["payment_id"])
+        item = item_row(columns, customer_id=customer, document=pid, doc_type="payment",
+                        doc_date=day, due_date=day, original_cents=-left, open_cents=-left,
+                        currency=r["currency"], reference=str(r["bank_reference"] or ""),
+                        item_key=f"{customer}|payment|{pid}")
+        out.append(Posting(r["created_at"], "payment left on account", customer, pid, "",
+                           None, 0, item, known_as=(str(r["bank_reference"] or ""),)))
+    return out

@@ -26,6 +26,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from xlar.adjustments.journal import JOURNAL_COLUMNS, JournalLine, journal_entry
+from xlar.adjustments.ledger import document_effect
 from xlar.adjustments.model import (
     ApprovalState,
     CommissionChange,
@@ -90,6 +91,18 @@ def _lines_of(value) -> tuple[DocLine, ...]:
     return tuple(DocLine(d, Decimal(q), Decimal(p), int(n)) for d, q, p, n in value)
 
 
+def _document(r: dict) -> DraftDocument:
+    """A posted document, from its adjustment_documents row."""
+    return DraftDocument(
+        r["kind"], r["customer_id"], r["customer_name"], r["currency"],
+        _date(r["doc_date"]), _date(r["due_date"]), int(r["net_cents"]),
+        int(r["tax_cents"]), int(r["ar_cents"]), r["applies_to"],
+        r["applies_document"], _lines_of(r["lines"]), Decimal(r["tax_rate"]),
+        r["reason_code"], r["gl_role"], r["sales_partner"], r["territory"],
+        r["collector"], r["terms"], r["po_number"], r["bill_to"],
+        r["refund_method"], r["note"], r["number"])
+
+
 def _date(v) -> dt.date | None:
     if v is None or (isinstance(v, float) and v != v) or v is pd.NaT:
         return None
@@ -135,7 +148,15 @@ class AdjustmentBook:
             for name in sorted(series):
                 drawn[name].append(draw_number(conn, name))
             docs = []
+            # The adjusted item's open amount as each document meets it (a request's
+            # documents adjust one item, in order): a refresh compares the ERP's figure
+            # with it to know whether the ERP has booked the document yet.
+            running = draft.open_before
             for doc, name in zip(draft.documents, series, strict=True):
+                before = None
+                if doc.applies_to:
+                    before = running if running is not None else 0
+                    running = before + document_effect(doc, before)[0]
                 n = drawn[name].pop(0)
                 number = policy.number(doc.kind, n, posted_on)
                 doc = doc._replace(number=number, doc_date=posted_on)
@@ -151,7 +172,8 @@ class AdjustmentBook:
                     territory=doc.territory, collector=doc.collector, terms=doc.terms,
                     po_number=doc.po_number, bill_to=doc.bill_to,
                     refund_method=doc.refund_method, note=doc.note,
-                    lines=_lines_json(doc.lines), created_at=utc_now(), created_by=self.user))
+                    lines=_lines_json(doc.lines), open_before_cents=before,
+                    created_at=utc_now(), created_by=self.user))
             lines = journal_entry(docs, draft.commission, policy, posted_on, rid)
             if lines:
                 conn.execute(s.journal_lines.insert(), [
@@ -290,6 +312,14 @@ class AdjustmentBook:
         t = s.adjustment_documents
         return self.store._frame(sa.select(t).order_by(t.c.id))
 
+    def postings(self) -> list[tuple[dt.datetime, DraftDocument, int | None]]:
+        """Every posted document in posting order, with when it was posted and the
+        adjusted item's open amount it started from (None: not recorded, posted
+        before migration 0005)."""
+        return [(r["created_at"], _document(r),
+                 None if pd.isna(r["open_before_cents"]) else int(r["open_before_cents"]))
+                for r in self.documents().to_dict("records")]
+
     def journal(self, date_from: dt.date | None = None,
                 date_to: dt.date | None = None) -> pd.DataFrame:
         """Journal lines posted in [date_from, date_to], in posting order."""
@@ -329,14 +359,7 @@ class AdjustmentBook:
         for rid, group in (docs.groupby("request_id", sort=False) if len(docs) else []):
             made = []
             for r in group.sort_values("id").to_dict("records"):
-                d = DraftDocument(
-                    r["kind"], r["customer_id"], r["customer_name"], r["currency"],
-                    _date(r["doc_date"]), _date(r["due_date"]), int(r["net_cents"]),
-                    int(r["tax_cents"]), int(r["ar_cents"]), r["applies_to"],
-                    r["applies_document"], _lines_of(r["lines"]), Decimal(r["tax_rate"]),
-                    r["reason_code"], r["gl_role"], r["sales_partner"], r["territory"],
-                    r["collector"], r["terms"], r["po_number"], r["bill_to"],
-                    r["refund_method"], r["note"], r["number"])
+                d = _document(r)
                 made.append(d)
                 if d.kind == "credit_memo":
                     k = (d.customer_id.upper(), d.applies_document.upper())

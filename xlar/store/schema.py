@@ -274,6 +274,9 @@ adjustment_documents = sa.Table(
     sa.Column("note", sa.Text, nullable=False, server_default=""),
     sa.Column("lines", sa.JSON, nullable=True),
     *_who_when(),
+    # The adjusted item's open amount when this was posted (migration 0005; NULL before,
+    # and for documents that adjust no item): how a refresh knows whether the ERP has it.
+    sa.Column("open_before_cents", sa.BigInteger, nullable=True),
     sa.UniqueConstraint("number", name="uq_adjustment_documents_number"),
     sa.UniqueConstraint("series", "seq", name="uq_adjustment_documents_series_seq"),
 )

@@ -495,12 +495,17 @@ def read_ledger(port: WorkbookPort, settings: Settings, mapping=None,
 
 
 def with_postings(result: ImportResult, store) -> ImportResult:
-    """The export with the cash applications posted in xlar that the ERP does not show
-    yet (see xlar.cashapp.posting.reflect_postings); what was done is a decision in the
-    Run Log."""
-    from xlar.cashapp.posting import reflect_postings
+    """The export with the cash and adjustments posted in xlar that the ERP does not
+    show yet (see xlar.pending); what was done is a decision in the Run Log."""
+    from xlar.adjustments.ledger import adjustment_postings
+    from xlar.cashapp.posting import cash_postings
+    from xlar.pending import reflect
+    from xlar.store.adjustments import AdjustmentBook
 
-    items, notes = reflect_postings(result.items, store.cash_applications())
+    columns = list(result.items.columns)
+    postings = [*cash_postings(store.cash_receipts(), store.cash_applications(), columns),
+                *adjustment_postings(AdjustmentBook(store).postings(), columns)]
+    items, notes = reflect(result.items, postings)
     if not notes:
         return result
     return result._replace(items=items, control=result.control._replace(
