@@ -270,3 +270,57 @@ def test_money_is_conserved_for_any_postings(lines, per_payment):
         got = int(a.loc[a["payment_id"] == r.payment_id, "apply_cents"].sum()) + \
             r.on_account_cents
         assert got == r.amount_cents
+
+
+# --------------------------------------------------------------------------- settings
+
+def set_setting(workbook: Path, name: str, value) -> None:
+    """Type *value* beside *name* on the Settings sheet, as a specialist would."""
+    book = openpyxl.load_workbook(workbook)
+    ws = book["Settings"]
+    row = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == name)
+    ws.cell(row, 2, value)
+    book.save(workbook)
+
+
+def test_the_auto_confidence_threshold_is_a_setting_of_the_workbench(bench):
+    from typer.testing import CliRunner
+
+    from xlar.cli import app
+    from xlar.settings import SettingsError
+
+    demo, _, _, stmt = bench
+    wb = demo.workbench
+    shown = sheet_rows(wb, "Settings", "Setting").set_index("Setting")["Value"]
+    assert {k: str(shown[k]) for k in ("cash_auto_confidence", "cash_tolerance",
+                                       "cash_tolerance_pct", "cash_name_score")} == \
+        {"cash_auto_confidence": "0.90", "cash_tolerance": "5.00", "cash_tolerance_pct": "1%",
+         "cash_name_score": "90"}
+
+    run_on_file("import_bank_file", wb, file=str(stmt))
+    before = sheet_rows(wb, "Cash Proposals", "Approve").drop_duplicates("Payment ID")
+    approved = before[before["Approve"] == "Yes"]
+    assert len(approved) and approved["Confidence"].min() < 0.98
+    # raised above what the less sure of them scored, those wait for the specialist
+    threshold = float(approved["Confidence"].min()) + 0.005
+    set_setting(wb, "cash_auto_confidence", round(threshold, 3))  # typed as a number
+    run_on_file("import_bank_file", wb, file=str(stmt))
+    after = sheet_rows(wb, "Cash Proposals", "Approve").drop_duplicates("Payment ID")
+    after = after.set_index("Payment ID").loc[approved["Payment ID"]]
+    sure = after["Confidence"] >= threshold
+    assert (after.loc[sure, "Approve"] == "Yes").all() and sure.sum() < len(after)
+    assert (after.loc[~sure, "Approve"].fillna("") == "").all()
+
+    # the command line overrides the sheet for one run
+    out = CliRunner().invoke(app, ["cash", "import", str(wb), str(stmt), "--auto-confidence",
+                                   "0.999"], env={"COLUMNS": "200"})
+    assert out.exit_code == 0, out.output
+    once = sheet_rows(wb, "Cash Proposals", "Approve")
+    assert "Yes" not in set(once["Approve"])
+    # a value that cannot be used: a plain error naming the setting
+    set_setting(wb, "cash_tolerance_pct", "one percent")
+    with pytest.raises(SettingsError, match="cash_tolerance_pct 'one percent'"):
+        run_on_file("import_bank_file", wb, file=str(stmt))
+    out = CliRunner().invoke(app, ["cash", "import", str(wb), str(stmt), "--tolerance-pct",
+                                   "1%", "--name-score", "101"], env={"COLUMNS": "200"})
+    assert out.exit_code == 2 and "cash_name_score '101'" in out.output

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from xlar.cashapp.matching import MatchSettings, match_payments
 from xlar.cashapp.model import payment_frame, remittance_frame
+from xlar.cashapp.references import reference_tokens
 from xlar.cashapp.simulate import score, simulate_receipts
 
 D = dt.date
@@ -148,6 +149,75 @@ def test_a_similar_name_is_not_enough_when_two_customers_look_alike():
     p = match_payments(payment_frame([pay(10000, "", "LOPEZ HERMANOS")]),
                        remittance_frame([]), led, custs)
     assert p["action"].tolist() != ["auto"]
+
+
+def _thirty_items(second_pair_sum: int = 1_000_003):
+    """30 open items of BETA, oldest first: D1000 + D1001 make 10,000.03, and so may
+    D1025 + D1026 (the newest but three).  Every other item ends in 0 cents and is over
+    1,000.00, so no other combination can make an amount ending in 3."""
+    rows = [("BETA", f"D{1000 + k}", 150_000 + 10_000 * k, "NET 30",
+             f"2026-{1 + k // 28:02d}-{1 + k % 28:02d}") for k in range(30)]
+    rows[0], rows[1] = rows[0][:2] + (400_001,) + rows[0][3:], rows[1][:2] + (600_002,) + \
+        rows[1][3:]
+    rows[25] = rows[25][:2] + (300_001,) + rows[25][3:]
+    rows[26] = rows[26][:2] + (second_pair_sum - 300_001,) + rows[26][3:]
+    return items(rows)
+
+
+def test_a_combination_is_only_the_only_one_when_every_item_was_searched():
+    accounts = {"ES1234567890": "BETA"}
+    payment = [pay(1_000_003, "", "", account="ES1234567890")]
+    # D1000 + D1001 and D1025 + D1026 both make 10,000.03: review, never a guess
+    p = run(payment, _thirty_items(), accounts=accounts)
+    assert p["action"].tolist() == ["review"] and p["apply_cents"].sum() == 0
+    assert "several combinations" in p["evidence"].iloc[0]
+    # with D1026 changed, D1000 + D1001 is the only one, and all 30 items were searched
+    q = run(payment, _thirty_items(1_000_103), accounts=accounts)
+    assert sorted(q["document"]) == ["D1000", "D1001"] and set(q["action"]) == {"auto"}
+    assert "the only combination" in q["evidence"].iloc[0]
+    # a search of 10 of the 30 items cannot know: the one found waits for the specialist,
+    # whatever the threshold, and the evidence says how much was searched
+    r = run(payment, _thirty_items(), accounts=accounts, max_combination_items=10,
+            auto_confidence=0.1)
+    assert sorted(r["document"]) == ["D1000", "D1001"] and set(r["action"]) == {"review"}
+    assert "only the 10 oldest of the 30 open items" in r["evidence"].iloc[0]
+    assert "the only combination" not in r["evidence"].iloc[0]
+
+
+def test_an_rf_creditor_reference_anywhere_in_the_text_names_its_document():
+    assert reference_tokens("Payment RF18539007547034") == {"539007547034"}
+    # printed in groups of four: one reference, not the documents 5390 and 7034
+    assert reference_tokens("RF18 5390 0754 7034 / E2E-1") == {"539007547034"}
+    assert reference_tokens("rf18 5390 0754 7034 thanks, INV 104233") == \
+        {"539007547034", "104233"}
+    led = items([("ACME", "539007547034", 120_000), ("ACME", "INV-1", 120_000),
+                 ("BETA", "INV-5390", 120_000), ("GAMMA", "INV-7034", 120_000)])
+    for text in ("Payment RF18539007547034", "RF18 5390 0754 7034 / E2E-1"):
+        p = run([pay(120_000, text)], led)
+        assert p["document"].tolist() == ["539007547034"], text
+        assert p["rule"].iloc[0] == "reference" and p["action"].iloc[0] == "auto"
+
+
+def test_an_rf_reference_whose_check_digits_fail_is_no_reference():
+    assert reference_tokens("RF19 5390 0754 7034 / E2E-1") == set()
+    assert reference_tokens("RF19539007547034") == set()
+    led = items([("ACME", "539007547034", 120_000), ("BETA", "INV-5390", 120_000),
+                 ("GAMMA", "INV-7034", 120_000)])
+    p = run([pay(120_000, "RF19 5390 0754 7034 / E2E-1")], led)
+    assert p["apply_cents"].sum() == 0 and p["action"].iloc[0] != "auto"
+    assert "RF19 5390 0754 7034 is not a valid RF creditor reference" in p["evidence"].iloc[0]
+
+
+def test_a_payer_name_misspelt_in_two_words_still_identifies_the_customer():
+    led = items([("ACME", "INV-7001", 43_210), ("ACME", "INV-7002", 99_000),
+                 ("GAMMA", "INV-7003", 43_210)])
+    p = run([pay(43_210, "thank you", "Acme Industial Suply Co")], led)
+    assert p["document"].tolist() == ["INV-7001"] and p["action"].tolist() == ["auto"]
+    assert p["rule"].iloc[0] == "customer+amount" and p["customer_id"].iloc[0] == "ACME"
+    assert "'Acme Industrial Supply LLC' (95%)" in p["evidence"].iloc[0]
+    # nothing like any customer's name still places nobody
+    assert run([pay(43_210, "thank you", "Zqx Vrbl Mnop")], led)["action"].tolist() == \
+        ["unidentified"]
 
 
 @settings(max_examples=15, deadline=None)

@@ -69,6 +69,10 @@ class Settings(NamedTuple):
     gl_trial_balance_file: str = ""
     gl_detail_file: str = ""
     documents_folder: str = ""
+    cash_auto_confidence: str = "0.90"
+    cash_tolerance: str = "5.00"
+    cash_tolerance_pct: str = "1%"
+    cash_name_score: str = "90"
 
     def buckets(self) -> Buckets:
         try:
@@ -137,6 +141,14 @@ SETTING_HELP = {
     "gl_detail_file": "GL detail of the AR control account(s) (CSV/XLSX), to explain differences",
     "documents_folder": "Where credit notes and invoices are written (blank = beside this "
                         "workbook)",
+    "cash_auto_confidence": "Cash proposals this sure (0-1, e.g. 0.90 or 90%) are pre-approved "
+                            "(Approve = Yes); less sure ones wait for your review",
+    "cash_tolerance": "Largest short payment written off as a small difference (an amount, "
+                      "e.g. 5.00)",
+    "cash_tolerance_pct": "Largest short payment written off, as a share of the invoice's "
+                          "balance (e.g. 1%): the smaller of this and cash_tolerance counts",
+    "cash_name_score": "Lowest name likeness (0-100) for a payer's name to identify a "
+                       "customer when nothing else does, e.g. 90",
 }
 
 

@@ -14,7 +14,8 @@ The rules, tried in this order for each receipt (credits only):
    found, amounts adding up to the payment: applied as listed, deductions
    and discounts as the payer stated them.
 2. **Reference**: document numbers found in the payment's text and
-   references (prefixes, separators, leading zeros ignored).  A reference
+   references (prefixes, separators, leading zeros ignored; an RF creditor
+   reference anywhere in the text, its check digits verified).  A reference
    that names an invoice wins over an equal amount on another one.
    Amounts then decide how: exactly the open balance; the open balance less
    the early-payment discount earned under the terms; within the small
@@ -28,15 +29,19 @@ The rules, tried in this order for each receipt (credits only):
    or the payer's name (fuzzy, and clearly better than any other name);
    then exactly one open item of that amount (or that amount after the
    discount earned, or within the tolerance), or exactly one combination
-   of the customer's open items adding up to the payment (bounded search on
-   integer cents).  Two candidates or more: review, never a guess.
+   of the customer's open items adding up to the payment (exhaustive search on
+   integer cents, up to ``max_combination_items`` items; when a customer has
+   more, a combination found goes to review: it may not be the only one).
+   Two candidates or more: review, never a guess.
 4. **Customer only**: identified, but no amount fits: review.
 5. **Unidentified**: nothing points to a customer: the *Unidentified
    Receipts* list.
 
 Confidence (0-1) says how sure the rule is; at or above the threshold
-(setting ``auto_confidence``) a proposal is pre-approved, below it goes to
-review.  Every proposal carries its rule and a sentence of evidence.
+(``auto_confidence``: the Settings sheet's ``cash_auto_confidence``) a
+proposal is pre-approved, below it goes to review; a proposal marked for
+review goes there whatever its confidence.  Every proposal carries its rule
+and a sentence of evidence.
 """
 
 from __future__ import annotations
@@ -55,6 +60,7 @@ from xlar.cashapp.references import (
     normal_documents,
     one_edit_apart,
     reference_tokens,
+    rf_references,
 )
 from xlar.money import format_money
 from xlar.terms import TermsError, discount_earned, parse_terms
@@ -75,7 +81,9 @@ class MatchSettings(NamedTuple):
       name_score: lowest fuzzy score (0-100) for a payer name to identify a
         customer, and ``name_margin`` how much better than the next name it
         must be.
-      max_combination_items: open items searched for combinations.
+      max_combination_items: open items searched exhaustively for combinations (the
+        search costs 2 x 2^(n/2) sums: about 10 ms for 32); a customer with more
+        items that could make up the payment gets no combination pre-approved.
       discount_grace_days: days after the discount window still accepted.
     """
 
@@ -84,7 +92,7 @@ class MatchSettings(NamedTuple):
     tolerance_bp: int = 100
     name_score: int = 90
     name_margin: int = 5
-    max_combination_items: int = 22
+    max_combination_items: int = 32
     discount_grace_days: int = 0
 
 
@@ -257,6 +265,8 @@ class _Customers:
         for i, name in enumerate(self.clean):
             for w in _name_words(name):
                 self.by_word[w].append(i)
+        self.by_word = dict(self.by_word)  # a lookup must not add empty words
+        self._vocabulary: list[str] | None = None
 
     def by_reference(self, ref: str) -> str | None:
         return self.ids.get(str(ref).strip().upper()) if ref else None
@@ -274,10 +284,7 @@ class _Customers:
         if name in self._seen:
             return self._seen[name]
         clean = _clean_name(name)
-        words = sorted(_name_words(clean), key=lambda w: len(self.by_word.get(w, ())))
-        # Only names sharing one of the payer's two rarest words are compared: with
-        # 50,000 customers a common word ("supply") would bring in thousands.
-        cands = sorted({i for w in words[:2] for i in self.by_word.get(w, ())})
+        cands = sorted({i for w in self._shortlist_words(clean) for i in self.by_word[w]})
         found: dict[str, tuple[str, int, str]] = {}
         if cands:
             for _, score, at in process.extract(clean, [self.clean[i] for i in cands],
@@ -292,6 +299,27 @@ class _Customers:
         self._seen[name] = out
         return out
 
+    def _shortlist_words(self, clean: str) -> list[str]:
+        """The master's words whose names are compared with the payer's: the payer's two
+        rarest words that the master has (with 50,000 customers a common word, "supply",
+        would bring in thousands of names).  A word the master does not have is most
+        often misspelt ("Industial"): the master's words closest to it stand in for it,
+        so that a name misspelt in one or two words still reaches its customer."""
+        from rapidfuzz import fuzz, process
+
+        words = _name_words(clean)
+        known = sorted((w for w in words if w in self.by_word),
+                       key=lambda w: (len(self.by_word[w]), w))
+        if len(known) >= 2:
+            return known[:2]
+        if self._vocabulary is None:
+            self._vocabulary = sorted(self.by_word)
+        near = {v for w in sorted(words - set(known))
+                for v, _, _ in process.extract(w, self._vocabulary, scorer=fuzz.ratio, limit=2,
+                                               score_cutoff=_WORD_SCORE)}
+        return known + sorted(near - set(known), key=lambda w: (len(self.by_word[w]), w))[
+            :2 - len(known)]
+
     def by_name(self, name: str, settings: MatchSettings) -> tuple[str | None, int, str]:
         """(customer, score, matched name) when one customer's name clearly fits."""
         found = self.candidates(name, settings)
@@ -302,6 +330,11 @@ class _Customers:
         if best[1] - second >= settings.name_margin:
             return best[0], min(best[1], 100), best[2]
         return None, min(best[1], 100), ""
+
+
+#: Lowest rapidfuzz ratio (0-100) for a master's word to stand in for a payer's word it
+#: does not have: "industial" and "industrial" score 95, "suply" and "supply" 91.
+_WORD_SCORE = 80
 
 
 _LEGAL = re.compile(r"\b(inc|llc|ltd|corp|corporation|co|company|sa|s\.a|de|cv|sl|s\.l|gmbh|"
@@ -318,12 +351,16 @@ def _name_words(clean: str) -> set[str]:
 
 
 class _Proposal(NamedTuple):
+    """What the rules propose for one payment.  *review*: the specialist must look at
+    it whatever its confidence (the evidence says why)."""
+
     customer_id: str
     applications: list[Application]
     on_account_cents: int
     rule: str
     evidence: str
     confidence: float
+    review: bool = False
 
 
 def _money(cents: int, cur: str) -> str:
@@ -420,42 +457,64 @@ def _small_combinations(led: _Ledger, idx: list[int], amount: int) -> list[tuple
     return found[:2]
 
 
-def _subset_sums(led: _Ledger, idx: list[int], amount: int, limit: int) -> list[tuple[int, ...]]:
-    """Combinations of the items *idx* adding up to *amount* (at most two are returned:
-    two are enough to know it is ambiguous).
+class _Combinations(NamedTuple):
+    """What the search for combinations found: at most two (two are enough to know it is
+    ambiguous), and how many of the items that could take part it searched, of how many.
+    A combination found in a search that left items out may not be the only one."""
 
-    Meet in the middle on exact cents: every subset sum of each half at once
-    (an integer matrix product, no float), then the halves are joined on
-    ``left + right == amount``.
+    found: list[tuple[int, ...]]
+    searched: int
+    of: int
+
+    @property
+    def complete(self) -> bool:
+        return self.searched == self.of
+
+
+def _subset_sums(led: _Ledger, idx: list[int], amount: int, limit: int) -> _Combinations:
+    """Combinations of the items *idx* adding up to *amount*.
+
+    Items that cannot take part are set aside first: an invoice larger than the
+    payment plus every credit, a credit larger than every invoice less the
+    payment.  The rest, up to *limit* of them (oldest first), are searched
+    exhaustively: meet in the middle on exact cents, every subset sum of each
+    half at once (numpy int64, no float), the halves joined on
+    ``left + right == amount``.  n items cost 2 x 2^(n/2) sums: twice 32,768 for
+    30 items, twice a million for 40.
     """
-    idx = list(idx)[:limit]
-    half = len(idx) // 2
-    left, right = idx[:half], idx[half:]
+    v = led.open[np.asarray(idx, dtype=np.int64)] if len(idx) else np.zeros(0, np.int64)
+    credits, debits = int(v[v < 0].sum()), int(v[v > 0].sum())
+    useful = [i for i, x in zip(idx, v.tolist(), strict=True)
+              if (x > 0 and x + credits <= amount) or (x < 0 and x + debits >= amount)]
+    part = useful[:limit]
+    half = len(part) // 2
+    left, right = part[:half], part[half:]
 
-    def subset_sums(part):
-        k = len(part)
-        masks = np.arange(1 << k, dtype=np.int64)
-        bits = (masks[:, None] >> np.arange(k)) & 1
-        return masks, bits @ led.open[part].astype(np.int64) if k else np.zeros(1, np.int64)
+    def subset_sums(items):
+        # Doubling: after item k, position m holds the sum of the items whose bits are
+        # set in m, so a position is the subset itself.
+        sums = np.zeros(1, np.int64)
+        for x in led.open[items].tolist() if items else ():
+            sums = np.concatenate((sums, sums + x))
+        return sums
 
-    lm, ls = subset_sums(left)
-    rm, rs = subset_sums(right)
+    ls, rs = subset_sums(left), subset_sums(right)
     order = np.argsort(rs, kind="stable")
-    rs_sorted, rm_sorted = rs[order], rm[order]
+    rs_sorted = rs[order]
     want = amount - ls
     lo = np.searchsorted(rs_sorted, want, side="left")
     hi = np.searchsorted(rs_sorted, want, side="right")
     found: list[tuple[int, ...]] = []
     for li in np.flatnonzero(hi > lo):
         for j in range(lo[li], min(hi[li], lo[li] + 2)):
-            lmask, rmask = int(lm[li]), int(rm_sorted[j])
+            lmask, rmask = int(li), int(order[j])
             if lmask == 0 and rmask == 0:
-                continue
+                continue  # nothing at all is no combination
             found.append(tuple(p for b, p in enumerate(left) if lmask >> b & 1) +
                          tuple(p for b, p in enumerate(right) if rmask >> b & 1))
             if len(found) >= 2:
-                return found
-    return found
+                return _Combinations(found, len(part), len(useful))
+    return _Combinations(found, len(part), len(useful))
 
 
 def _by_customer(led: _Ledger, customer: str, cur: str, amount: int, paid_on: dt.date,
@@ -509,25 +568,34 @@ def _by_customer(led: _Ledger, customer: str, cur: str, amount: int, paid_on: dt
                          cust_conf - 0.05)
     everything = led.by_customer(cur, customer)
     combos = _subset_sums(led, everything, amount, settings.max_combination_items) \
-        if 1 < len(everything) else []
-    if len(combos) == 1:
-        combo = combos[0]
-        docs = ", ".join(led.doc[i] for i in combo)
-        return _Proposal(customer, [Application(customer, led.doc[i], led.key[i],
-                                                int(led.open[i])) for i in combo], 0,
-                         "customer+combination",
-                         f"{cust_evidence}; {_money(amount, cur)} is exactly the sum of "
-                         f"{docs}, the only combination of open items that adds up",
-                         cust_conf - 0.04)
-    if len(combos) > 1:
+        if 1 < len(everything) else _Combinations([], 0, 0)
+    if len(combos.found) > 1:
         return _Proposal(customer, [], amount, "customer+combination",
                          f"{cust_evidence}; several combinations of open items add up to "
                          f"{_money(amount, cur)}: the specialist chooses", 0.5)
+    # A search that left items out cannot say a combination is the only one: the
+    # specialist checks it, whatever the confidence threshold.
+    searched = "" if combos.complete else \
+        (f"only the {combos.searched} oldest of the {combos.of} open items that could make "
+         "it up were searched")
+    if combos.found:
+        combo = combos.found[0]
+        docs = ", ".join(led.doc[i] for i in combo)
+        apps = [Application(customer, led.doc[i], led.key[i], int(led.open[i])) for i in combo]
+        if searched:
+            return _Proposal(customer, apps, 0, "customer+combination",
+                             f"{cust_evidence}; {_money(amount, cur)} is exactly the sum of "
+                             f"{docs}, but {searched}: another combination may add up too, "
+                             "the specialist checks", 0.6, review=True)
+        return _Proposal(customer, apps, 0, "customer+combination",
+                         f"{cust_evidence}; {_money(amount, cur)} is exactly the sum of "
+                         f"{docs}, the only combination of open items that adds up",
+                         cust_conf - 0.04)
     balance = int(sum(led.open[i] for i in everything))
     return _Proposal(customer, [], amount, "customer only",
                      f"{cust_evidence}; no open item or combination makes "
-                     f"{_money(amount, cur)} (open balance {_money(balance, cur)}): review",
-                     0.4)
+                     f"{_money(amount, cur)} (open balance {_money(balance, cur)}"
+                     f"{'; ' + searched if searched else ''}): review", 0.4)
 
 
 def _identify(p, custs: _Customers, settings: MatchSettings,
@@ -555,12 +623,27 @@ def _payers(p, custs: _Customers, settings: MatchSettings, who: str | None) -> s
         if p["payer_name"] else set()
 
 
+def _payment_text(p) -> str:
+    """Everything the payer and the banks wrote about the payment, in one text."""
+    return " / ".join(str(p[c]) for c in ("remittance", "end_to_end_id", "creditor_reference",
+                                          "check_number") if p[c])
+
+
+def _with_bad_references(prop: _Proposal, p) -> _Proposal:
+    """Say so when the payment carries an RF creditor reference whose check digits fail:
+    it was not used, and the specialist may recognise what the payer meant."""
+    bad = [r.printed for r in rf_references(_payment_text(p)) if not r.valid]
+    if not bad:
+        return prop
+    return prop._replace(evidence=f"{prop.evidence}; {', '.join(bad)} is not a valid RF "
+                                  "creditor reference (its check digits fail): not used")
+
+
 def _match_one(p, remit: list[dict], led: _Ledger, custs: _Customers,
                settings: MatchSettings) -> _Proposal:
     cur, amount = p["currency"], int(p["amount_cents"])
     paid_on = pd.Timestamp(p["value_date"]).date() if pd.notna(p["value_date"]) else dt.date.today()
-    text = " / ".join(str(p[c]) for c in ("remittance", "end_to_end_id", "creditor_reference",
-                                          "check_number") if p[c])
+    text = _payment_text(p)
     # The name is matched (the costly way) only when a reference does not settle it.
     who, who_conf, who_evidence = _identify(p, custs, settings, by_name=False)
     named = who is not None
@@ -736,10 +819,11 @@ def match_payments(payments: pd.DataFrame, remittances: pd.DataFrame, open_items
                                     f"same payer, amount, date and reference as payment {twin} "
                                     "posted before", 0.6, "review", int(p["amount_cents"]), led))
             continue
-        prop = _match_one(p, remit_by.get(p["payment_id"], []), led, custs, settings)
+        prop = _with_bad_references(
+            _match_one(p, remit_by.get(p["payment_id"], []), led, custs, settings), p)
         action = "unidentified" if prop.rule == "unidentified" else \
             ("auto" if prop.confidence >= settings.auto_confidence and prop.applications
-             else "review")
+             and not prop.review else "review")
         if not prop.applications:
             rows.append(base | _row(prop.customer_id, None, prop.rule, prop.evidence,
                                     prop.confidence, action, prop.on_account_cents, led))

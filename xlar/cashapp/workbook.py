@@ -5,7 +5,10 @@ BAI2, camt, MT940, lockbox/check register or remittance advice file, matches
 its receipts against the open items (the ERP export named on the Settings
 sheet, with what xlar posted since) and writes the *Cash Proposals* sheet:
 one row per payment and open item, with the rule, the evidence and the
-confidence.  Proposals the engine is sure of say ``Approve = Yes``; the rest
+confidence.  Proposals the engine is sure of (confidence at or above the
+Settings sheet's ``cash_auto_confidence``; ``cash_tolerance``,
+``cash_tolerance_pct`` and ``cash_name_score`` set how bold it is, and the
+command's options override them for one run) say ``Approve = Yes``; the rest
 wait for the specialist.  Receipts nobody can place go to *Unidentified
 Receipts*; lines of the file that could not be read to *Bank File
 Rejections*.  Proposals of earlier files that were not posted stay.
@@ -24,6 +27,7 @@ refreshed so the open items show the payments.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import numpy as np
@@ -38,7 +42,7 @@ from xlar.exports import write_frame
 from xlar.model import customers_from_items, overlay_customers
 from xlar.money import format_money, minor_digits, parse_amount
 from xlar.progress import Progress
-from xlar.settings import Settings, settings_from_table
+from xlar.settings import Settings, SettingsError, settings_from_table
 from xlar.store.api import PostingConflict
 from xlar.workbench.layout import (
     BANK_REJECTED,
@@ -51,7 +55,7 @@ from xlar.workbench.plan import table_plan
 from xlar.workbench.port import WorkbookPort
 
 __all__ = ["import_bank_file", "match_card_payments", "post_payments", "propose",
-           "read_proposals", "CARD_SHEET"]
+           "read_proposals", "match_settings", "CARD_SHEET", "CASH_SETTINGS"]
 
 #: The sheet where card payments taken by phone are typed, and its table.
 CARD_SHEET, CARD_TABLE = "Card Payments", "CardPayments"
@@ -66,6 +70,63 @@ _YES = {"yes", "y", "si", "sí", "x", "true", "1", "ok", "approve", "approved"}
 def _settings(port: WorkbookPort) -> Settings:
     t = port.read_table(SETTINGS.table)
     return settings_from_table(t.frame if t is not None else None)
+
+
+#: The Settings sheet's cash-matching settings; a run's options of the same names
+#: (``xlar cash import --auto-confidence ...``) override them for that run.
+CASH_SETTINGS = ("cash_auto_confidence", "cash_tolerance", "cash_tolerance_pct",
+                 "cash_name_score")
+
+
+def match_settings(settings: Settings) -> MatchSettings:
+    """How bold matching may be, from the Settings sheet (see xlar.settings); a value
+    that cannot be used is a SettingsError naming the setting."""
+    currency = (settings.currency or "USD").strip().upper()
+    tolerance, why = parse_amount(str(settings.cash_tolerance).strip(), ".",
+                                  minor_digits(currency))
+    if why or tolerance is None or tolerance < 0:
+        raise SettingsError(f"Settings: cash_tolerance {settings.cash_tolerance!r} is not an "
+                            f"amount ({why or 'it must not be negative'}), e.g. 5.00")
+    confidence = _number(settings.cash_auto_confidence, "cash_auto_confidence",
+                         "a confidence between 0 and 1, e.g. 0.90 or 90%", in_percent=False)
+    if not 0 <= confidence <= 1:
+        raise SettingsError(f"Settings: cash_auto_confidence {settings.cash_auto_confidence!r} "
+                            "must be between 0 and 1 (e.g. 0.90 or 90%)")
+    share = _number(settings.cash_tolerance_pct, "cash_tolerance_pct",
+                    "a percentage, e.g. 1% or 0.5%", in_percent=True)
+    # Basis points (1 % = 100) keep the tolerance in whole numbers: cents x bp // 10,000.
+    bp = share * 100
+    if not 0 <= share <= 100 or bp != bp.to_integral_value():
+        raise SettingsError(f"Settings: cash_tolerance_pct {settings.cash_tolerance_pct!r} "
+                            "must be between 0% and 100%, with at most two decimals")
+    score = _number(settings.cash_name_score, "cash_name_score",
+                    "a whole number from 0 to 100, e.g. 90", in_percent=True)
+    if not 0 <= score <= 100 or score != score.to_integral_value():
+        raise SettingsError(f"Settings: cash_name_score {settings.cash_name_score!r} must be "
+                            "a whole number from 0 to 100, e.g. 90")
+    return DEFAULT_MATCH_SETTINGS._replace(
+        auto_confidence=float(confidence), tolerance_cents=int(tolerance),
+        tolerance_bp=int(bp), name_score=int(score))
+
+
+def _number(value, setting: str, what: str, in_percent: bool) -> Decimal:
+    """A setting's number, typed '0.90', '0,90' or '90%'.  With *in_percent* the number
+    is in per cent already ('1%' and '1' alike); otherwise '90%' is the share 0.90."""
+    text = str(value).strip()
+    pct = text.endswith("%")
+    try:
+        n = Decimal(text.rstrip("%").strip().replace(",", "."))
+    except InvalidOperation:
+        raise SettingsError(f"Settings: {setting} {value!r} is not {what}") from None
+    if not n.is_finite():
+        raise SettingsError(f"Settings: {setting} {value!r} is not {what}")
+    return n / 100 if pct and not in_percent else n
+
+
+def _cash_options(port: WorkbookPort, options: dict) -> MatchSettings:
+    """The matching settings of a run: the Settings sheet's, with the run's options."""
+    given = {k: str(v) for k, v in options.items() if k in CASH_SETTINGS and v is not None}
+    return match_settings(_settings(port)._replace(**given))
 
 
 def _ledger(port: WorkbookPort, settings: Settings, store) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -166,7 +227,7 @@ def _file_outcome(fmt: str, read: PaymentsResult, proposals: pd.DataFrame,
 
 
 def _propose_and_write(port: WorkbookPort, read: PaymentsResult, source: str,
-                       progress: Progress) -> pd.DataFrame:
+                       progress: Progress, match: MatchSettings) -> pd.DataFrame:
     from xlar.workbench.accounts import workbench_store
 
     settings = _settings(port)
@@ -174,7 +235,7 @@ def _propose_and_write(port: WorkbookPort, read: PaymentsResult, source: str,
     progress(1, 4, "reading the open items")
     items, customers = _ledger(port, settings, store)
     progress(2, 4, "matching")
-    proposals = propose(read, items, customers, store)
+    proposals = propose(read, items, customers, store, match)
     progress(3, 4, "writing Cash Proposals")
     earlier = read_proposals(port)
     posted = set(store.cash_receipts()["payment_id"]) if len(store.cash_receipts()) else set()
@@ -203,9 +264,10 @@ def import_bank_file(port: WorkbookPort, progress: Progress, file: str | None = 
     if not file:
         return Outcome("Choose the bank or remittance file to import (the button asks for it; "
                        "on the command line: xlar cash import WORKBOOK FILE).")
+    match = _cash_options(port, options)  # a wrong setting stops before the file is read
     progress(0, 4, f"reading {Path(file).name}")
     fmt, read = read_payments(file, currency=_settings(port).currency)
-    proposals = _propose_and_write(port, read, Path(file).name, progress)
+    proposals = _propose_and_write(port, read, Path(file).name, progress, match)
     return _file_outcome(fmt, read, proposals, f"{Path(file).name} read")
 
 
@@ -215,6 +277,7 @@ def import_bank_file(port: WorkbookPort, progress: Progress, file: str | None = 
 def match_card_payments(port: WorkbookPort, progress: Progress, **options) -> Outcome:
     from xlar.cashapp.cards import mask_card_numbers, read_card_payments
 
+    match = _cash_options(port, options)
     t = port.read_table(CARD_TABLE)
     if t is None or not len(t.frame):
         port.write_table(_card_plan(pd.DataFrame(columns=list(CARD_COLUMNS))))
@@ -234,7 +297,8 @@ def match_card_payments(port: WorkbookPort, progress: Progress, **options) -> Ou
         if 0 <= at < len(status):
             status[at] = f"not matched: {r.reason}"
     masked["Status"] = status
-    proposals = _propose_and_write(port, read, CARD_SHEET, progress) if len(read.payments) \
+    proposals = _propose_and_write(port, read, CARD_SHEET, progress, match) \
+        if len(read.payments) \
         else pd.DataFrame(columns=["payment_id", "action"])
     port.write_table(_card_plan(masked))
     return _file_outcome("card payments", read, proposals, f"{CARD_SHEET} sheet read") \
