@@ -93,7 +93,7 @@ def test_validate_post_approve_post_on_the_workbench(book, tmp_path):
     assert items.loc["INV-2026-000002", "Source"] == "xlar INV-2026-000002 (not in the ERP yet)"
     assert items.loc["INV-1", "My Notes"] == "note on INV-1"  # the user's column stays put
     assert items.loc["INV-2", "Open Amount"] == 900  # waiting for approval: not moved
-    docs = sorted(x.name for x in (tmp_path / "AR Workbench documents").iterdir())
+    docs = sorted(x.name for x in (tmp_path / "AR Workbench documents").glob("*.docx"))
     assert docs == ["CM-2026-000001.docx", "INV-2026-000001.docx", "INV-2026-000002.docx"]
     from docx import Document
 
@@ -234,9 +234,12 @@ def test_the_written_workbook_calculates_in_libreoffice(tmp_path, libreoffice):
     assert round(labels["Unexplained (difference - explained)"], 2) == 0
     categories = {r[0] for r in grid if r and r[0]} & {c for c, _, _ in MONTH_DIFFERENCES}
     assert categories == {c for c, _, _ in MONTH_DIFFERENCES}
-    # and the credit note converts to PDF: the document opens in a word processor
-    pdf = libreoffice.convert(tmp_path / "Month documents" / "CM-2026-000001.docx", "pdf",
-                              tmp_path / "pdf")
+    # Post wrote each credit note and invoice as PDF too, next to the Word file
+    assert "each as Word and PDF" in out.message
+    made = sorted(p.name for p in (tmp_path / "Month documents").iterdir())
+    assert made == ["CM-2026-000001.docx", "CM-2026-000001.pdf", "CM-2026-000002.docx",
+                    "CM-2026-000002.pdf", "INV-2026-000001.docx", "INV-2026-000001.pdf"]
+    pdf = tmp_path / "Month documents" / "CM-2026-000001.pdf"
     from pypdf import PdfReader
 
     text = PdfReader(pdf).pages[0].extract_text()

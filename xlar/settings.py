@@ -69,6 +69,7 @@ class Settings(NamedTuple):
     gl_trial_balance_file: str = ""
     gl_detail_file: str = ""
     documents_folder: str = ""
+    documents_pdf: str = "yes"
     cash_auto_confidence: str = "0.90"
     cash_tolerance: str = "5.00"
     cash_tolerance_pct: str = "1%"
@@ -141,6 +142,8 @@ SETTING_HELP = {
     "gl_detail_file": "GL detail of the AR control account(s) (CSV/XLSX), to explain differences",
     "documents_folder": "Where credit notes and invoices are written (blank = beside this "
                         "workbook)",
+    "documents_pdf": "yes or no: also write each credit note and invoice as PDF (needs "
+                     "LibreOffice; without it they are written as Word files only)",
     "cash_auto_confidence": "Cash proposals this sure (0-1, e.g. 0.90 or 90%) are pre-approved "
                             "(Approve = Yes); less sure ones wait for your review",
     "cash_tolerance": "Largest short payment written off as a small difference (an amount, "

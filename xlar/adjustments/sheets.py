@@ -530,6 +530,7 @@ def post_adjustments(port: WorkbookPort, progress: Progress, store=None,
                "address": ctx.settings.company_address}
     written = [write_document(doc, folder, company, languages.get(doc.customer_id, "en"))
                for doc in new_docs if doc.kind in ("credit_memo", "invoice")]
+    pdfs, pdf_note = _pdf_documents(written, folder, ctx.settings)
     _write_adjustments(port, ctx.typed, drafts, _stamp("checked", ctx.store.user))
     write_adjustment_views(port, ctx.book)
     counts = _counts(drafts.values())
@@ -537,11 +538,29 @@ def post_adjustments(port: WorkbookPort, progress: Progress, store=None,
     if to_apply:
         message += f" Open Items updated with {_n(len(to_apply), 'document')}."
     if written:
-        message += f" {_n(len(written), 'document')} written to {folder}."
+        message += f" {_n(len(written), 'document')} written to {folder}{pdf_note}."
     if not ctx.sheet.found and to_apply:
         message += " (This workbook has no Open Items sheet to update.)"
     return Outcome(message, (*problems, *_details(drafts.values()),
-                             *(f"document: {p}" for p in written)))
+                             *(f"document: {p}" for p in [*written, *pdfs])))
+
+
+def _pdf_documents(written: list[Path], folder: Path, settings: Settings
+                   ) -> tuple[list[Path], str]:
+    """The documents as PDF too (what goes to the customer), in one LibreOffice run; the
+    Word files stay for editing.  Returns the PDFs and a note for the message."""
+    from xlar.letters.pdf import PdfError, convert_to_pdf, find_soffice
+
+    if not written or str(settings.documents_pdf or "yes").strip().lower() in ("no", "n",
+                                                                                "false", "0"):
+        return [], ""
+    if find_soffice() is None:
+        return [], " (as Word files only: LibreOffice, which makes the PDFs, is not installed)"
+    try:
+        pdfs = convert_to_pdf(written, folder, bookmarks=False)
+    except PdfError as e:
+        return [], f" (as Word files only: {e})"
+    return pdfs, ", each as Word and PDF"
 
 
 @action("approve_adjustments", "Approve", "Adjustments", "adjust approve", "AcceptInvitation",
