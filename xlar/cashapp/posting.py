@@ -2,9 +2,9 @@
 
 The specialist approves proposals on the *Cash Proposals* sheet (and may edit
 the amounts); :func:`plan_postings` turns the approved rows into receipts and
-applications, refusing what does not add up, and :func:`apply_to_items`
-reduces the open items.  Both are pure.  Recording them (once per payment,
-whatever happens) is :meth:`xlar.store.api.Store.post_receipt`.
+applications, refusing what does not add up (pure).  Recording them (once per
+payment, whatever happens) is :meth:`xlar.store.api.Store.post_receipt`; the
+aging then shows them through :func:`cash_postings` (see below).
 
 What an application does to its item, to the cent::
 
@@ -24,13 +24,12 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-import numpy as np
 import pandas as pd
 
 from xlar.money import format_money
 from xlar.pending import Posting, item_row
 
-__all__ = ["PostingPlan", "plan_postings", "apply_to_items", "cash_postings",
+__all__ = ["PostingPlan", "plan_postings", "cash_postings",
            "reduction_cents", "APPLICATION_FIELDS"]
 
 APPLICATION_FIELDS = ("payment_id", "customer_id", "document", "item_key", "currency",
@@ -154,24 +153,6 @@ def _check_payment(pid, rows: pd.DataFrame, pay, items, left: dict) -> tuple[str
             "deduction_reason": str(r["deduction_reason"] or ""), "rule": str(r["rule"] or ""),
         })
     return "", planned
-
-
-def apply_to_items(open_items: pd.DataFrame, applications: pd.DataFrame) -> pd.DataFrame:
-    """The open items after the applications: open amounts reduced, items with a
-    deduction left open flagged disputed.  Items paid off keep a zero balance
-    (the caller decides whether they leave the list)."""
-    out = open_items.copy()
-    if not len(applications):
-        return out
-    apps = applications.assign(reduce=applications["apply_cents"] +
-                               applications["discount_cents"] + applications["writeoff_cents"])
-    by_key = apps.groupby("item_key")["reduce"].sum()
-    at = out["item_key"].map(by_key).fillna(0).astype(np.int64)
-    out["open_cents"] = out["open_cents"].to_numpy(np.int64) - at.to_numpy()
-    disputed = set(apps.loc[apps["deduction_cents"] > 0, "item_key"])
-    if disputed and "disputed" in out:
-        out.loc[out["item_key"].isin(disputed), "disputed"] = True
-    return out
 
 
 def cash_postings(receipts: pd.DataFrame, applications: pd.DataFrame,
