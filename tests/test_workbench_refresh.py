@@ -77,6 +77,16 @@ def rows_by_doc(ws, table="OpenItems"):
     return header, out
 
 
+def table_rows(ws, table):
+    """Every data row of the table a user sees: a row with any value in it counts, with or
+    without a Document (rows_by_doc would not show a row without one)."""
+    from openpyxl.utils.cell import range_boundaries
+
+    c0, r0, c1, r1 = range_boundaries(ws.tables[table].ref)
+    rows = [tuple(ws.cell(r, c).value for c in range(c0, c1 + 1)) for r in range(r0 + 1, r1 + 1)]
+    return [r for r in rows if any(v not in (None, "") for v in r)]
+
+
 def user_edits(path):
     """What a specialist does between refreshes, done with openpyxl like Excel would."""
     wb = load_workbook(path)
@@ -134,6 +144,7 @@ def test_refresh_twice_keeps_user_columns_and_lists_closed_items(tmp_path):
     # A2 left the export: it is on the closed list with its follow-up date
     _, closed = rows_by_doc(wb["Closed Since Last Refresh"], "ClosedItems")
     assert set(closed) == {"A2"}
+    assert len(table_rows(wb["Closed Since Last Refresh"], "ClosedItems")) == 1  # no blank row
     assert closed["A2"]["Follow-up"].value == dt.datetime(2026, 11, 5)
     assert closed["A2"]["Open Amount"].value == 500
     assert closed["A2"]["Closed By Refresh Of"].value == dt.datetime(2026, 10, 31)
@@ -220,3 +231,36 @@ def test_a_workbook_open_in_excel_is_not_replaced_and_nothing_is_lost(tmp_path):
     assert len(saved) == 1 and str(saved[0].name) in str(e.value)
     _, rows = rows_by_doc(load_workbook(saved[0])["Open Items"])
     assert "C1" in rows
+
+
+def test_an_empty_closed_list_stays_empty_across_refreshes(tmp_path):
+    wbpath = tmp_path / "wb.xlsx"
+    src = export(tmp_path / "s.csv", V1)
+    for _ in range(3):  # nothing closes: the list has no row, however often it is refreshed
+        refresh(wbpath, source=src, as_of="2026-10-31")
+        wb = load_workbook(wbpath)
+        assert table_rows(wb["Closed Since Last Refresh"], "ClosedItems") == []
+    export(src, V2)
+    refresh(wbpath, as_of="2026-10-31")
+    refresh(wbpath, as_of="2026-10-31")
+    closed = table_rows(load_workbook(wbpath)["Closed Since Last Refresh"], "ClosedItems")
+    assert [r[3] for r in closed] == ["A2"]
+
+
+def test_a_blank_closed_row_left_by_an_earlier_version_goes_away(tmp_path):
+    """Earlier versions turned the empty table's blank row into a row of 0.00, 0.00, "No"
+    with no document: a refresh removes it (there is nothing in it to keep)."""
+    wbpath = tmp_path / "wb.xlsx"
+    src = export(tmp_path / "s.csv", V1)
+    refresh(wbpath, source=src, as_of="2026-10-31")
+    wb = load_workbook(wbpath)
+    ws = wb["Closed Since Last Refresh"]
+    header, _ = rows_by_doc(ws, "ClosedItems")
+    row = ws.tables["ClosedItems"].ref.split(":")[1].lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    for name, value in (("Original Amount", 0), ("Open Amount", 0), ("Disputed", "No")):
+        ws.cell(int(row), header.index(name) + 1, value)
+    wb.save(wbpath)
+    export(src, V2)
+    refresh(wbpath, as_of="2026-10-31")
+    closed = table_rows(load_workbook(wbpath)["Closed Since Last Refresh"], "ClosedItems")
+    assert [r[3] for r in closed] == ["A2"]

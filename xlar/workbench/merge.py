@@ -86,13 +86,14 @@ def user_columns_of(frame: pd.DataFrame, owned: list[str]) -> list[str]:
     return [c for c in frame.columns if str(c).strip().lower() not in owned_set]
 
 
-def _has_content(row: pd.Series, columns: list[str]) -> bool:
+def _has_content(row: pd.Series, columns: list[str],
+                 blank: dict[str, tuple] | None = None) -> bool:
     for c in columns:
         v = row[c]
         if isinstance(v, UserCell):
             if not v.empty:
                 return True
-        elif v is not None and v == v and v != "":
+        elif v is not None and v == v and v != "" and not (blank and v in blank.get(c, ())):
             return True
     return False
 
@@ -177,12 +178,28 @@ def _empty_like(previous: pd.DataFrame | None) -> pd.DataFrame:
 
 
 def merge_closed(previous_closed: pd.DataFrame | None, leaving: pd.DataFrame,
-                 reopened_keys: set[str], key: str) -> pd.DataFrame:
+                 reopened_keys: set[str], key: str,
+                 blank: dict[str, tuple] | None = None) -> pd.DataFrame:
     """The closed list after a refresh: what was there, plus what left now,
     minus items that are open again (their cells came back to Open Items).
 
+    A previous row without a key and without content is dropped: it is the blank
+    row an Excel Table keeps when it has no data, not an item, and kept it would
+    come back as a row of its own on every refresh.  *blank* names values that
+    count as empty in such a row (header -> values): earlier versions wrote that
+    blank row back as 0.00, 0.00 and "No", which is nothing the user typed either.
+    A keyless row with anything else in it stays (nothing typed is dropped).
+
     Newest first.  Columns are the union of both frames' columns.
     """
+    if previous_closed is not None and len(previous_closed) and key in previous_closed.columns:
+        # Only keyless rows are looked at cell by cell: a closed list may hold many rows.
+        columns = list(previous_closed.columns)
+        keep = np.ones(len(previous_closed), dtype=bool)
+        for i, k in enumerate(previous_closed[key].tolist()):
+            if _is_blank_key(k):
+                keep[i] = _has_content(previous_closed.iloc[i], columns, blank)
+        previous_closed = previous_closed[keep]
     frames = [f for f in (leaving, previous_closed) if f is not None and len(f)]
     if not frames:
         return pd.DataFrame(columns=list(leaving.columns))
@@ -191,6 +208,10 @@ def merge_closed(previous_closed: pd.DataFrame | None, leaving: pd.DataFrame,
         keys = out[key].map(lambda v: "" if v is None or v != v else str(v))
         out = out[~_member(keys, set(reopened_keys)) | (keys == "")]
     return out.reset_index(drop=True)
+
+
+def _is_blank_key(v) -> bool:
+    return v is None or v != v or str(v).strip() == ""
 
 
 def reopened(previous_closed: pd.DataFrame | None, new_keys: pd.Series, key: str,

@@ -283,7 +283,7 @@ def build_workbench(result: ImportResult, settings: Settings, as_of: dt.date,
     if len(leaving):
         leaving.insert(0, CLOSED_ITEMS.columns[0].header, pd.Timestamp(as_of))
     closed = merge_closed(previous.closed, leaving, set(back[OPEN_ITEMS.key].astype(str))
-                          if len(back) else set(), OPEN_ITEMS.key)
+                          if len(back) else set(), OPEN_ITEMS.key, _CLOSED_BLANK)
 
     by_customer = summarize_aging(aged, "customer_id",
                                   ["customer_name", "sales_partner", "collector"])
@@ -311,6 +311,12 @@ def build_workbench(result: ImportResult, settings: Settings, as_of: dt.date,
     return Workbench(settings, as_of, buckets, display, carried, closed, by_customer_shown,
                      by_partner, totals, customers, result.rejections, log, result.control,
                      worklist, accounts or {})
+
+
+#: What _closed_frame made of an empty cell before the closed list dropped its blank row
+#: (0.00 amounts, Disputed "No"): in a row without a key these are not content.
+_CLOSED_BLANK = {c.header: (0,) if c.kind == "money" else ("No", False)
+                 for c in CLOSED_ITEMS.columns if c.kind in ("money", "bool")}
 
 
 def _worklist(by_customer, customers, accounts, on_hold, as_of) -> pd.DataFrame:
