@@ -268,6 +268,52 @@ def test_line_whose_bars_do_not_fit_the_header_is_rejected(fixtures, tmp_path):
     assert r.control.lines_accounted and r.control.accepted == 7
 
 
+def test_line_without_bars_inside_the_table_is_rejected_not_skipped(fixtures, tmp_path):
+    lines = (fixtures / "sap" / "fbl5n_clean.txt").read_text().splitlines()
+    # An item of 777,00 pasted between two items of customer 100001 without its bars.
+    assert lines[11].startswith("|  |  |4500012346        |0090001002|")
+    lines.insert(12, "     4500099999        0090009999 RV  15.09.2026 15.10.2026 16"
+                     "           777,00  EUR  ZB01")
+    path = tmp_path / "nobars.txt"
+    path.write_text("\n".join(lines) + "\n")
+    r = sap.read(path)
+    reasons = rejected(r)
+    assert list(reasons) == [13] and "'|'" in reasons[13]
+    assert "0090009999" in r.rejections.set_index("line").loc[13, "raw"]
+    c = r.control
+    # The 8 items of the clean list, the new line rejected, the rest as before.
+    assert c.lines_read == 36 and c.lines_accounted and c.accepted == 8 and c.rejected == 1
+    assert c.skipped["title or header"] == 5
+    # The printed subtotal leaves the 777,00 out, and still names its customer.
+    assert checks(r)[19] == (1233046, 1233046, True)
+    assert [k.label for k in c.checks][0] == "Subtotal customer 100001 (EUR)"
+
+
+def test_tab_list_line_without_tabs_inside_the_table_is_rejected(fixtures, tmp_path):
+    lines = (fixtures / "sap" / "fbl5n_tabs_us.txt").read_text().splitlines()
+    lines.insert(4, " 400001 0090004002 RV 09/16/2026 10/16/2026 50.00 USD")
+    path = tmp_path / "notabs.txt"
+    path.write_text("\n".join(lines) + "\n")
+    r = sap.read(path)
+    assert list(rejected(r)) == [5] and "tab" in rejected(r)[5]
+    assert r.control.lines_accounted and r.control.accepted == 3
+    # Title line 1 is still a title, not a rejection.
+    assert r.control.skipped["title or header"] >= 1
+
+
+def test_spreadsheet_row_in_one_cell_inside_the_table_is_rejected(tmp_path):
+    path = write_fbl5n_xlsx(tmp_path / "fbl5n.xlsx")
+    wb = openpyxl.load_workbook(path)
+    ws = wb["FBL5N"]
+    ws.insert_rows(6)
+    ws.cell(6, 2, "0090005009 RV 01.09.2026 01.10.2026 777,00 EUR")
+    wb.save(path)
+    r = sap.read(path)
+    assert list(rejected(r)) == [6] and "one cell" in rejected(r)[6]
+    assert r.control.lines_accounted and r.control.accepted == 3
+    assert r.control.skipped["title or header"] == 2  # the title line and the header
+
+
 def test_user_type_codes_win_over_sap_defaults(fixtures):
     r = read_open_items(fixtures / "sap" / "fbl5n_clean.txt",
                         mapping={"doc_types": {"DR": "debit_memo"}})

@@ -47,6 +47,8 @@ What the list does that a plain table does not, and how it is read:
 * A ``|`` typed into a text field shifts the cells of its line; the line
   is then cut at the header's column positions instead (the unconverted
   export is fixed-width), or rejected when it cannot be.
+* A line amid the table's lines with no separator at all (an item pasted or
+  edited without its bars or tabs) is rejected, not taken for a title.
 
 The steps it shares with the Dynamics GP reader (rule lines, header search,
 collecting rows and totals) are in :mod:`xlar.imports.reports`.
@@ -333,6 +335,8 @@ def _collect(lines: list[Line], header: Header, sheet: str, decisions: list[str]
     # Only the fixed-width list proves a line's cell count wrong; tab and sheet
     # rows may drop trailing empty cells.
     width = len(header.labels) if fixed_width else None
+    unsplit = ("has all its text in one cell" if sheet else
+               f"has no {'|' if fixed_width else 'tab'!r} between its cells")
 
     out = ReportRows(sheet)
     customer = _Customer()
@@ -352,6 +356,15 @@ def _collect(lines: list[Line], header: Header, sheet: str, decisions: list[str]
             elif (name := _NAME_LINE.match(text)) and customer.id and not customer.name:
                 customer = customer._replace(name=name["name"])
                 out.skip("customer header")
+            elif k > header.row and _between_table_lines(lines, k):
+                # Amid the table's lines it is a row that lost its separators (an edit, a
+                # paste), not a title: its cells cannot be told apart, so it is rejected
+                # where a specialist will see it rather than skipped.
+                out.item({"customer_id": customer.id, "customer_name": customer.name,
+                          "_reject": f"the line is inside the table but {unsplit}, so its "
+                                     "columns cannot be told apart; "
+                                     "correct the line in the file (or export the list again) "
+                                     "and import it again"}, line.number, text)
             else:
                 out.skip("title or header")
         elif k <= header.row:
@@ -377,6 +390,16 @@ def _collect(lines: list[Line], header: Header, sheet: str, decisions: list[str]
             out.item(_item(cells, cols, amount_col, currency_col, customer, width),
                      line.number, text)
     return out.raw_rows(len(lines), decisions)
+
+
+def _between_table_lines(lines: list[Line], k: int) -> bool:
+    """True when the lines right above and below line *k* are table lines (cells or
+    rules): title and customer lines stand apart from the table, after or before a blank
+    line or other title lines."""
+    def table_line(j: int) -> bool:
+        return 0 <= j < len(lines) and (lines[j].in_table or is_rule(lines[j].text))
+
+    return table_line(k - 1) and table_line(k + 1)
 
 
 def _total_level(cells: list, doc_col: int) -> int:
