@@ -101,3 +101,46 @@ def test_demo_writes_a_workbench_an_export_and_a_report(tmp_path):
     assert str(tmp_path / "demo") in " ".join(r.stdout.split())
     report = (tmp_path / "demo" / "run-report.md").read_text()
     assert "400 items accepted, 2 rejected" in report
+
+
+def test_output_cut_short_by_a_closed_pipe_ends_quietly(tmp_path):
+    """`xlar aging ... | head -2`: the reader stops after two lines; xlar stops too, with
+    no error message and exit code 1, as a program whose output pipe closed does."""
+    rows = "".join(f"C{n:05d},Customer {n},INV{n},2026-01-01,2026-02-01,100.00,100.00\n"
+                   for n in range(3000))
+    src = tmp_path / "big.csv"
+    src.write_text("Customer ID,Customer Name,Invoice,Invoice Date,Due Date,"
+                   "Original Amount,Open Balance\n" + rows)
+    env = {**os.environ, "COLUMNS": "220"}
+    # 3,000 table rows are far more than a pipe holds, so xlar is still writing when the
+    # reader closes its end.
+    p = subprocess.Popen([sys.executable, "-m", "xlar", "aging", str(src), "--as-of",
+                          "2026-10-31", "--top", "3000"], env=env, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE)
+    first = [p.stdout.readline(), p.stdout.readline()]
+    p.stdout.close()
+    code = p.wait(timeout=300)
+    stderr = p.stderr.read().decode()
+    p.stderr.close()
+    assert all(first) and b"Aging at 2026-10-31" in first[0]
+    assert code == 1, stderr
+    assert stderr.strip() == "", stderr
+
+
+def test_a_closed_pipe_met_by_plain_print_ends_quietly_too():
+    """The same for output written without rich (a BrokenPipeError, not rich's exit)."""
+    script = ("from xlar.cli import friendly\n"
+              "@friendly\n"
+              "def lines():\n"
+              "    for n in range(200000):\n"
+              "        print(f'line {n}')\n"
+              "lines()\n")
+    p = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE)
+    first = [p.stdout.readline(), p.stdout.readline()]
+    p.stdout.close()
+    code = p.wait(timeout=300)
+    stderr = p.stderr.read().decode()
+    p.stderr.close()
+    assert first == [b"line 0\n", b"line 1\n"]
+    assert code == 1 and stderr.strip() == "", stderr

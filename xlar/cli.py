@@ -8,10 +8,11 @@ non-zero exit code; ``--debug`` shows the traceback instead.
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -75,6 +76,12 @@ def friendly(fn):
         except KeyboardInterrupt:
             err.print("Stopped.")
             raise typer.Exit(130) from None
+        except SystemExit:
+            # Not a failure: an exit someone chose, e.g. rich's when the reader of the
+            # output went away (`xlar aging ... | head -2`); it already did what is needed.
+            raise
+        except BrokenPipeError:
+            _output_closed()
         except BaseException as e:  # noqa: BLE001 - the point is to catch everything
             if _state["debug"]:
                 raise
@@ -90,6 +97,15 @@ def friendly(fn):
             raise typer.Exit(3) from None
 
     return wrapper
+
+
+def _output_closed() -> NoReturn:
+    """The reader of the output went away (``| head``): stop quietly, as rich does and
+    Python's documentation advises: stdout to devnull, so that the flush at exit does not
+    fail a second time, then exit code 1."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    raise SystemExit(1) from None
 
 
 @contextmanager
