@@ -78,9 +78,41 @@ def test_garbage_dates_never_raise_and_every_value_is_accounted_for(values):
     ("10th prox", D(2026, 3, 31), D(2026, 4, 10)),
     ("20th of the following month", D(2026, 6, 1), D(2026, 7, 20)),
     ("30 días", D(2026, 6, 1), D(2026, 7, 1)),
+    ("Neto 30 días", D(2026, 6, 1), D(2026, 7, 1)),
+    ("Pago a 30 días", D(2026, 6, 1), D(2026, 7, 1)),
+    ("pago a 60 dias", D(2026, 6, 1), D(2026, 7, 31)),
+    ("Pago a 30 días fin de mes", D(2026, 6, 10), D(2026, 7, 30)),   # Jun 30 + 30 days
+    # 2/10 EOM: net due on the last day of the month after the document's month
+    ("2/10 EOM", D(2026, 1, 5), D(2026, 2, 28)),
+    ("2/10 EOM", D(2026, 1, 31), D(2026, 2, 28)),
+    ("2% 10 EOM", D(2026, 12, 15), D(2027, 1, 31)),      # over the year end
 ])
 def test_terms_give_the_due_date(terms, doc, due):
     assert due_date(parse_terms(terms), doc) == due
+
+
+def test_2_10_eom_discount_runs_to_the_10th_of_the_following_month():
+    t = parse_terms("2/10 EOM")
+    assert t.discount_pct == Decimal(2)
+    # an invoice of 1,000.00 dated Jan 5th: 2 % (20.00) if paid by Feb 10th, not after
+    assert discount_earned(100000, t, D(2026, 1, 5), D(2026, 1, 20)) == 2000
+    assert discount_earned(100000, t, D(2026, 1, 5), D(2026, 2, 10)) == 2000
+    assert discount_earned(100000, t, D(2026, 1, 5), D(2026, 2, 11)) == 0
+    # dated Jan 31st: the same window, Feb 10th
+    assert discount_earned(100000, t, D(2026, 1, 31), D(2026, 2, 10)) == 2000
+    # dated Dec 20th: Jan 10th of the next year
+    assert discount_earned(100000, t, D(2026, 12, 20), D(2027, 1, 10)) == 2000
+    assert discount_earned(100000, t, D(2026, 12, 20), D(2027, 1, 11)) == 0
+
+
+def test_spanish_and_eom_discount_terms_derive_due_dates_in_bulk():
+    terms = ["Pago a 30 días", "2/10 EOM", "2/10 EOM", "Neto 30 días"]
+    docs = np.array(["2026-06-01", "2026-01-05", "2026-11-30", "2026-06-01"],
+                    dtype="datetime64[D]")
+    dates, why = due_dates(terms, docs)
+    assert [pd.Timestamp(d).date() for d in dates] == [
+        D(2026, 7, 1), D(2026, 2, 28), D(2026, 12, 31), D(2026, 7, 1)]
+    assert list(why) == [None] * 4
 
 
 def test_unknown_terms_are_refused_not_guessed():
@@ -90,6 +122,8 @@ def test_unknown_terms_are_refused_not_guessed():
         parse_terms("MFI")
     with pytest.raises(TermsError, match="longer than the net period"):
         parse_terms("2/45 NET 30")
+    with pytest.raises(TermsError, match="would pass the due date"):
+        parse_terms("2/31 EOM")
     # a site code mapped to known terms is fine
     assert parse_terms("ZB01", {"ZB01": "2/10 NET 30"}).discount_pct == Decimal(2)
 

@@ -3,18 +3,29 @@
 Supported spellings (case and spacing are free):
 
 ============================  ==============================================
-``NET 30``, ``N30``, ``Net 30 days``, ``30 días``, ``Neto 30``
+``NET 30``, ``N30``, ``Net 30 days``, ``30 días``, ``Neto 30``, ``Neto 30 días``,
+``Pago a 30 días``, ``a 30 días``
                               due 30 days after the document date
 ``2/10 NET 30``, ``2% 10 Net 30``, ``2/10 N/30``, ``2/10 Neto 30``
                               2 % discount if paid within 10 days, else net 30
 ``EOM``                       due on the last day of the document's month
-``NET 30 EOM``, ``Neto 30 FDM``, ``30 days after the end of the invoice month``
+``NET 30 EOM``, ``Neto 30 FDM``, ``30 days after the end of the invoice month``,
+``Pago a 30 días fin de mes``
                               due 30 days after the end of the document's month
+``2/10 EOM``, ``2% 10 EOM``   2 % discount if paid by the 10th of the month after the
+                              document's month, else due on the last day of that month
 ``15 MFI``, ``15th prox``, ``Prox 15``, ``15th of the following month``
                               due on day 15 of the month after the document
 ``Due on receipt``, ``COD``, ``CIA``, ``Contado``, ``Pago inmediato``
                               due on the document date
 ============================  ==============================================
+
+``2/10 EOM`` is read in its common US sense: the discount window counts from the
+end of the document's month (10 days after it, so it ends on the 10th of the next
+month, whatever the document's day), and the net amount is due at the end of that
+next month.  A firm whose "2/10 EOM" means something else maps it, in the ``[terms]``
+table, to the spelling that says so (e.g. ``2/10 NET 30 EOM``: discount within 10 days
+of the document date, net 30 days after the month end).
 
 Unknown terms are not guessed: :func:`parse_terms` raises :class:`TermsError`
 with a sentence saying what to do.  A site-specific code (SAP ``ZB30``, a GP
@@ -53,6 +64,8 @@ class PaymentTerms(NamedTuple):
       discount_pct: early-payment discount in percent (Decimal('2') for 2 %), or 0.
       discount_days: days after the document date within which the discount
         may be taken (0 when there is no discount).
+      discount_from_month_end: True when those days count from the end of the
+        document's month instead (``2/10 EOM``).
     """
 
     text: str
@@ -61,6 +74,7 @@ class PaymentTerms(NamedTuple):
     day_of_next_month: int | None = None
     discount_pct: Decimal = Decimal(0)
     discount_days: int = 0
+    discount_from_month_end: bool = False
 
     def due_date(self, doc_date: dt.date) -> dt.date:
         return due_date(self, doc_date)
@@ -73,13 +87,18 @@ _PATTERNS: list[tuple[re.Pattern, str]] = [
     (re.compile(r"^(?:due on receipt|upon receipt|on receipt|due upon receipt|immediate|"
                 r"immediately|cod|c\.o\.d\.?|cia|cash in advance|cash|contado|pago inmediato|"
                 r"pago de contado|al contado|net 0|neto 0|0 days?|0 d[ií]as)$"), "receipt"),
+    (re.compile(rf"^{_PCT}\s*%?\s*/\s*{_NUM}\s*(?:eom|fdm|fin de mes)$"), "discount_eom"),
+    (re.compile(rf"^{_PCT}\s*%\s*{_NUM}\s*(?:days?|d[ií]as)?\s*(?:eom|fdm|fin de mes)$"),
+     "discount_eom"),
     (re.compile(rf"^{_PCT}\s*%?\s*/\s*{_NUM}\s*,?\s*{_NET}\s*/?\s*{_NUM}(?:\s*d[ií]as?|\s*days?)?"
                 r"(\s*(?:eom|fdm|fin de mes))?$"), "discount"),
     (re.compile(rf"^{_PCT}\s*%\s*{_NUM}\s*(?:days?|d[ií]as)?\s*,?\s*{_NET}\s*/?\s*{_NUM}"
                 r"(?:\s*d[ií]as?|\s*days?)?(\s*(?:eom|fdm|fin de mes))?$"), "discount"),
     (re.compile(rf"^{_NET}\s*/?\s*{_NUM}(?:\s*d[ií]as?|\s*days?)?"
                 r"\s*(eom|fdm|fin de mes)?$"), "net"),
-    (re.compile(rf"^{_NUM}\s*(?:d[ií]as?|days?)(?:\s*net[oa]?)?\s*(eom|fdm|fin de mes)?$"), "net"),
+    # "Pago a 30 días": Spanish invoices name the payment before the period.
+    (re.compile(rf"^(?:pago\s*a\s*|a\s*)?{_NUM}\s*(?:d[ií]as?|days?)(?:\s*net[oa]?)?"
+                r"\s*(eom|fdm|fin de mes)?$"), "net"),
     (re.compile(rf"^{_NUM}\s*(?:days?|d[ií]as)\s*(?:after|after the|después del|desde)\s*"
                 r"(?:the\s*)?(end of (?:the )?(?:invoice )?month|fin de mes)$"), "net_eom"),
     (re.compile(rf"^{_NUM}\s*days?\s*after\s*(?:the\s*)?invoice\s*date$"), "net"),
@@ -126,6 +145,17 @@ def _parse_terms_cached(text: str) -> PaymentTerms:
             if not 1 <= day <= 31:
                 raise TermsError(f"payment terms {raw!r}: day {day} of the month does not exist")
             return PaymentTerms(raw, 0, day_of_next_month=day)
+        if kind == "discount_eom":
+            pct, disc_days = Decimal(g[0].replace(",", ".")), int(g[1])
+            if pct <= 0 or pct >= 100:
+                raise TermsError(f"payment terms {raw!r}: discount {pct}% is not plausible")
+            if disc_days > 28:
+                raise TermsError(
+                    f"payment terms {raw!r}: a discount window of {disc_days} days after the "
+                    "month end would pass the due date (the end of the next month)")
+            # Net due at the end of the next month: "31 MFI" is that month's last day.
+            return PaymentTerms(raw, 0, day_of_next_month=31, discount_pct=pct,
+                                discount_days=disc_days, discount_from_month_end=True)
         if kind == "discount":
             pct = Decimal(g[0].replace(",", "."))
             disc_days, net = int(g[1]), int(g[2])
@@ -207,7 +237,8 @@ def discount_earned(amount_cents: int, terms: PaymentTerms, doc_date: dt.date,
     half away from zero to the cent, as Excel's ROUND does, so the figure
     equals ``=ROUND(amount*pct/100, 2)`` in a cell.
     """
-    if terms.discount_pct == 0 or (pay_date - doc_date).days > terms.discount_days:
+    start = _end_of_month(doc_date) if terms.discount_from_month_end else doc_date
+    if terms.discount_pct == 0 or (pay_date - start).days > terms.discount_days:
         return 0
     from xlar.money import round_half_up
 
