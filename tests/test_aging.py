@@ -105,7 +105,11 @@ item = st.tuples(
     st.integers(min_value=-10**9, max_value=10**9),       # cents, credits included
     st.sampled_from(["USD", "EUR"]),
     st.sampled_from(["P1", "P2", ""]),
+    st.sampled_from(["North", "South", ""]),               # territory
+    st.sampled_from(["Ann", "Bob", ""]),                   # collector
 )
+
+GROUP_FIELD = {"customer_id": 0, "sales_partner": 4, "territory": 5, "collector": 6}
 
 
 @settings(max_examples=200, deadline=None)
@@ -118,18 +122,70 @@ def test_buckets_always_add_up_to_the_balance_to_the_cent(rows, edges):
         "doc_date": pd.to_datetime([AS_OF - dt.timedelta(days=r[1] + 30) for r in rows]),
         "open_cents": np.array([r[2] for r in rows], dtype=np.int64),
         "currency": [r[3] for r in rows], "sales_partner": [r[4] for r in rows],
-        "disputed": [r[2] % 3 == 0 for r in rows], "collector": "", "territory": "",
+        "disputed": [r[2] % 3 == 0 for r in rows], "territory": [r[5] for r in rows],
+        "collector": [r[6] for r in rows],
     })
-    b = make_buckets(sorted([0, *edges]) if 0 not in edges else sorted(edges))
+    edges = sorted({0, *edges})
+    b = make_buckets(edges)
     aged = age_open_items(items, AS_OF, b)
-    for by in ("customer_id", "sales_partner"):
+
+    # The same figures from the input rows with plain ints: per group and currency, the
+    # open amounts and counts per bucket (bucket i holds edges[i-1] < days <= edges[i]).
+    for by, field in GROUP_FIELD.items():
+        expected: dict[tuple[str, str], list[int]] = {}
+        counts: dict[tuple[str, str], list[int]] = {}
+        for r in rows:
+            k = (r[field], r[3])
+            i = sum(r[1] > e for e in edges)
+            expected.setdefault(k, [0] * len(b.labels))[i] += r[2]
+            counts.setdefault(k, [0] * len(b.labels))[i] += 1
         s = summarize_aging(aged, by)
-        assert (s[list(b.labels)].sum(axis=1) == s["balance_cents"]).all()
-        assert (s[[f"count {x}" for x in b.labels]].sum(axis=1) == s["items"]).all()
-        for cur in ("USD", "EUR"):
-            expected = sum(r[2] for r in rows if r[3] == cur)
-            assert s.loc[s["currency"] == cur, "balance_cents"].sum() == expected
-            past = sum(r[2] for r in rows if r[3] == cur and r[1] > 0)
-            assert s.loc[s["currency"] == cur, "past_due_cents"].sum() == past
+        got = {(g[by], g["currency"]): g for _, g in s.iterrows()}
+        assert set(got) == set(expected)
+        for k, amounts in expected.items():
+            g = got[k]
+            balance = sum(r[2] for r in rows if (r[field], r[3]) == k)
+            assert g["balance_cents"] == balance, (by, k)
+            assert [g[x] for x in b.labels] == amounts, (by, k)
+            assert sum(g[x] for x in b.labels) == balance, (by, k)  # to the cent
+            assert [g[f"count {x}"] for x in b.labels] == counts[k], (by, k)
+            assert g["items"] == sum(counts[k])
+            assert g["past_due_cents"] == sum(r[2] for r in rows
+                                              if (r[field], r[3]) == k and r[1] > 0)
     totals = aging_totals(aged)
     assert totals["items"].sum() == len(rows)
+    for cur in ("USD", "EUR"):
+        assert totals.loc[totals["currency"] == cur, "balance_cents"].sum() == \
+            sum(r[2] for r in rows if r[3] == cur)
+
+
+def test_territory_and_collector_summaries():
+    items = ledger([
+        ("A", "2026-10-21", 10000),    # 10 days past due
+        ("B", "2026-08-01", 25000),    # 91 days
+        ("B", "2026-11-30", -4000),    # credit, not due
+        ("C", "2026-10-31", 7000),     # due today: not past due
+        ("D", "2026-09-15", 1500),     # 46 days
+    ])
+    items["territory"] = ["North", "North", "North", "South", "South"]
+    items["collector"] = ["Ann", "Bob", "Bob", "Ann", ""]
+    aged = age_open_items(items, AS_OF)
+
+    t = summarize_aging(aged, "territory").set_index("territory")
+    # North: 100.00 + 250.00 - 40.00 = 310.00, of which 350.00 past due
+    assert t.loc["North", "balance_cents"] == 31000 and t.loc["North", "items"] == 3
+    assert (t.loc["North", "Not due"], t.loc["North", "1-30"], t.loc["North", "91-120"]) == \
+        (-4000, 10000, 25000)
+    assert t.loc["North", "past_due_cents"] == 35000
+    # South: 70.00 not due + 15.00 at 46 days
+    assert (t.loc["South", "balance_cents"], t.loc["South", "past_due_cents"]) == (8500, 1500)
+    assert t.loc["South", "31-60"] == 1500 and t.loc["South", "oldest_days"] == 46
+    assert t.index.tolist() == ["North", "South"]  # largest past due first
+
+    c = summarize_aging(aged, "collector").set_index("collector")
+    assert set(c.index) == {"Ann", "Bob", ""}       # items with no collector are a group too
+    assert (c.loc["Ann", "balance_cents"], c.loc["Ann", "past_due_cents"]) == (17000, 10000)
+    assert (c.loc["Bob", "balance_cents"], c.loc["Bob", "past_due_cents"]) == (21000, 25000)
+    assert c.loc["Bob", "credit_cents"] == -4000 and c.loc["Bob", "oldest_days"] == 91
+    assert c.loc["", "balance_cents"] == 1500
+    assert c["balance_cents"].sum() == 10000 + 25000 - 4000 + 7000 + 1500

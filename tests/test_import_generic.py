@@ -130,6 +130,36 @@ def test_xlsx_with_title_merged_two_row_header_real_dates_and_total(tmp_path):
     assert r.control.ok and r.control.checks[0].printed_cents == 40575
 
 
+def test_xls_excel_97_export_in_spanish(fixtures):
+    """es_partidas.xls: an Excel 97-2003 file (made by LibreOffice from the rows in
+    tests/fixtures/make_xls_fixture.py), Spanish headers, real and text dates, a credit, a total."""
+    path = fixtures / "generic" / "es_partidas.xls"
+    assert path.read_bytes()[:8] == bytes.fromhex("d0cf11e0a1b11ae1")  # OLE2: a real .xls
+    r = read_open_items(path)
+    assert r.control.layout == "generic"
+    items = by_doc(r)
+    assert set(items) == {"F-101", "F-102", "NC-7", "F-103"}
+    assert {d: i.open_cents for d, i in items.items()} == {
+        "F-101": 123456, "F-102": 30025, "NC-7": -10000, "F-103": 200000}
+    assert items["F-102"].original_cents == 80000
+    assert items["NC-7"].doc_type == "credit_memo" and items["F-101"].doc_type == "invoice"
+    assert items["F-101"].due_date.date() == D(2026, 10, 1)       # a date cell
+    assert items["F-103"].due_date.date() == D(2026, 11, 4)       # text, day first
+    assert items["F-103"].customer_name == "Café Andaluz"
+    assert {i.currency for i in items.values()} == {"EUR"}
+    assert items["F-101"].source_sheet == "Partidas" and items["F-103"].source_line == 7
+    # F-104's due date 31.02.2026 does not exist: rejected, with its line
+    assert r.rejections["line"].tolist() == [8] and "F-104" in r.rejections["raw"].iloc[0]
+    assert "31.02.2026" in r.rejections["reason"].iloc[0]
+    assert r.rejections["sheet"].iloc[0] == "Partidas"
+    c = r.control
+    assert c.lines_read == 10 and c.lines_accounted and (c.accepted, c.rejected) == (4, 1)
+    # 1.234,56 + 300,25 - 100,00 + 2.000,00 = 3.434,81 accepted; the printed 3.509,91
+    # also counts the rejected 75,10
+    assert c.totals_read == {"EUR": 343481}
+    assert c.ok and [(k.printed_cents, k.read_cents) for k in c.checks] == [(350991, 350991)]
+
+
 def test_mapping_file_names_the_columns(tmp_path):
     f = tmp_path / "odd.csv"
     f.write_text("Debtor Ref|Bill|Payable By|Left\nX1|B-1|31/10/2026|1.000,00\n", encoding="utf-8")

@@ -2,9 +2,16 @@
 
 Both live as pandas DataFrames whose columns are listed here once, with what
 each means.  :func:`validate_open_items` and :func:`validate_customers` check a
-frame against its schema (pandera) at the edges: after an import and before a
-workbook is written.  Money columns end in ``_cents`` and hold int64 minor
-units of the row's ``currency``; dates are ``datetime64[ns]`` with no time.
+frame against its schema (pandera).  They run in the tests, not at run time:
+tests/test_schema.py validates every importer's output on every fixture of
+tests/fixtures, tests/test_demo.py the demo ledger.  The importers build these
+frames themselves (xlar.imports.common.finish_import), so a mismatch is a bug in
+xlar, not in the user's file (bad rows are rejected one by one, with a reason);
+and the check costs about 0.8-1.0 s on 1,000,000 items (measured on a 2-core
+machine), more than aging them, which is meant to take 0.3 s.
+
+Money columns end in ``_cents`` and hold int64 minor units of the row's
+``currency``; dates are ``datetime64[ns]`` with no time.
 """
 
 from __future__ import annotations
