@@ -264,3 +264,67 @@ def test_a_blank_closed_row_left_by_an_earlier_version_goes_away(tmp_path):
     refresh(wbpath, as_of="2026-10-31")
     closed = table_rows(load_workbook(wbpath)["Closed Since Last Refresh"], "ClosedItems")
     assert [r[3] for r in closed] == ["A2"]
+
+
+def _add_column(ws, table, name, values_by_key, key_header):
+    """Add a column *name* to the right of *table* and type values beside the rows whose
+    *key_header* cell is a key of *values_by_key*, as a user would in Excel."""
+    from openpyxl.utils.cell import range_boundaries
+
+    t = ws.tables[table]
+    c0, r0, c1, r1 = range_boundaries(t.ref)
+    header = [ws.cell(r0, c).value for c in range(c0, c1 + 1)]
+    col = c1 + 1
+    ws.cell(r0, col, name)
+    t.tableColumns.append(TableColumn(id=len(header) + 1, name=name))
+    t.ref = f"{ws.cell(r0, c0).coordinate}:{ws.cell(r1, col).coordinate}"
+    at = header.index(key_header)
+    for r in range(r0 + 1, r1 + 1):
+        v = values_by_key.get(ws.cell(r, c0 + at).value)
+        if v is not None:
+            ws.cell(r, col, v)
+
+
+def _column(ws, table, key_header, name):
+    from openpyxl.utils.cell import range_boundaries
+
+    c0, r0, c1, r1 = range_boundaries(ws.tables[table].ref)
+    header = [ws.cell(r0, c).value for c in range(c0, c1 + 1)]
+    return {ws.cell(r, c0 + header.index(key_header)).value:
+            ws.cell(r, c0 + header.index(name)).value for r in range(r0 + 1, r1 + 1)}
+
+
+def test_columns_typed_beside_the_aging_summaries_stay_with_their_customer(tmp_path):
+    wbpath = tmp_path / "AR Workbench.xlsx"
+    src = export(tmp_path / "v1.csv", V1)
+    refresh(wbpath, source=src, as_of="2026-10-31")
+    wb = load_workbook(wbpath)
+    _add_column(wb["Aging by Customer"], "AgingByCustomer", "Called On",
+                {"A": "2026-11-02 Ann", "B": "left a message"}, "Customer ID")
+    _add_column(wb["Worklist"], "Worklist", "Mine", {"B": "me"}, "Customer ID")
+    wb.save(wbpath)
+
+    # B pays everything and leaves the aging; A stays; C is new
+    export(src, [r for r in V2 if r[0] != "B"])
+    r2 = refresh(wbpath, as_of="2026-10-31")
+    wb = load_workbook(wbpath)
+    called = _column(wb["Aging by Customer"], "AgingByCustomer", "Customer ID", "Called On")
+    assert called == {"A": "2026-11-02 Ann", "C": None, "B": "left a message"}
+    balance = _column(wb["Aging by Customer"], "AgingByCustomer", "Customer ID", "Balance")
+    assert balance == {"A": 400, "C": 60, "B": 0}     # B kept for its note, nothing open
+    assert _column(wb["Worklist"], "Worklist", "Customer ID", "Mine")["B"] == "me"
+    log = [c.value for c in wb["Run Log"]["H"][1:]]
+    assert "Aging by Customer: 1 rows no longer in it are kept with zero figures, for what " \
+           "you typed beside them" in log
+    assert r2.workbench.summary_carried["AgingByCustomer"].columns == ["Called On"]
+
+    # once the user clears the note, the row of B goes at the next refresh
+    ws = wb["Aging by Customer"]
+    for row in ws.iter_rows():
+        if row[0].value == "B":
+            row[-1].value = None
+    wb.save(wbpath)
+    refresh(wbpath, as_of="2026-10-31")
+    wb = load_workbook(wbpath)
+    assert set(_column(wb["Aging by Customer"], "AgingByCustomer", "Customer ID",
+                       "Balance")) == {"A", "C"}

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["UserCell", "TableRead", "table_cell", "CarriedColumns", "carry_user_columns",
-           "merge_closed", "user_columns_of"]
+           "carry_by_group", "merge_closed", "user_columns_of"]
 
 
 class UserCell(NamedTuple):
@@ -143,6 +143,66 @@ def carry_user_columns(new_keys: pd.Series, previous: pd.DataFrame | None, owned
     content_cols = [c for c in prev.columns]
     leaving = leaving[[_has_content(r, content_cols) for _, r in leaving.iterrows()]]
     return CarriedColumns(user, cells, leaving.reset_index(drop=True))
+
+
+def carry_by_group(new: pd.DataFrame, previous: pd.DataFrame | None, columns,
+                   group: tuple[str, ...], also_owned: tuple[str, ...] = ()
+                   ) -> tuple[pd.DataFrame, CarriedColumns]:
+    """The user's columns of a summary table (one row per customer or partner and
+    currency: Aging by Customer, Aging by Sales Partner, Worklist), kept with their
+    group across a refresh.
+
+    *columns*: the table's owned columns (layout ``Col`` records); *group*: the
+    fields that, with the currency, name a row; *also_owned*: headers xlar wrote
+    before that it no longer writes (bucket labels before the edges changed).
+    A group no longer in the summary that has something typed beside it stays
+    as a row of its own, its figures zero (nothing of it is open), so what was
+    typed is not lost.  Returns the rows to write (*new* plus those) and the
+    user cells for them.
+    """
+    empty = CarriedColumns([], [[] for _ in range(len(new))], _empty_like(previous))
+    headers = {c.field: c.header for c in columns}
+    key_fields = (*group, "currency")
+    if previous is None or previous.empty or any(headers[f] not in previous.columns
+                                                  for f in key_fields):
+        return new, empty
+    owned = [*headers.values(), *also_owned]
+    user = user_columns_of(previous, owned)
+    if not user:
+        return new, empty
+
+    def joined(frame: pd.DataFrame, names) -> pd.Series:
+        parts = [frame[n].map(lambda v: "" if v is None or v != v else str(v).strip())
+                 for n in names]
+        out = parts[0]
+        for p in parts[1:]:
+            out = out + "\x1f" + p
+        return out.reset_index(drop=True)
+
+    prev = previous.reset_index(drop=True).assign(
+        _group_key=joined(previous, [headers[f] for f in key_fields]))
+    carried = carry_user_columns(joined(new, key_fields), prev, [*owned, "_group_key"],
+                                 "_group_key")
+    gone = carried.leaving
+    gone = gone[[_has_content(r, user) for _, r in gone.iterrows()]] if len(gone) else gone
+    if not len(gone):
+        return new, carried._replace(leaving=_empty_like(previous))
+    blank = {"money": 0, "int": np.nan, "pct": 0.0, "float1": np.nan, "bool": False,
+             "date": pd.NaT, "datetime": pd.NaT}
+    named = {*key_fields, "customer_name", "sales_partner", "collector"}
+    kept = pd.DataFrame([{c.field: (r[c.header] if c.field in named and c.header in r.index
+                                    else blank.get(c.kind, ""))
+                          for c in columns} for _, r in gone.iterrows()])
+    kept["currency"] = kept["currency"].map(lambda v: v or "")
+    for c in columns:
+        if c.kind == "money":
+            kept[c.field] = kept[c.field].astype(np.int64)
+        elif c.kind == "text":
+            kept[c.field] = kept[c.field].map(lambda v: "" if v is None or v != v else str(v))
+    rows = pd.concat([new, kept[[c for c in kept.columns if c in new.columns]]],
+                     ignore_index=True)
+    cells = carried.cells + [[_as_cell(r[c]) for c in user] for _, r in gone.iterrows()]
+    return rows, CarriedColumns(user, cells, gone.reset_index(drop=True))
 
 
 def _as_cell(v) -> UserCell:

@@ -55,6 +55,7 @@ from xlar.workbench.layout import (
 from xlar.workbench.merge import (
     CarriedColumns,
     UserCell,
+    carry_by_group,
     carry_user_columns,
     merge_closed,
     reopened,
@@ -88,6 +89,9 @@ class Previous(NamedTuple):
     customers: pd.DataFrame | None = None
     run_log: pd.DataFrame | None = None
     settings: pd.DataFrame | None = None
+    #: summary tables (Aging by Customer, Aging by Sales Partner, Worklist) by table
+    #: name: only their user columns are carried (see merge.carry_by_group).
+    summaries: dict | None = None
 
 
 class Workbench(NamedTuple):
@@ -124,6 +128,8 @@ class Workbench(NamedTuple):
     accounts: dict
     #: KPIs, trend and charts (xlar.workbench.dashboard.Dashboard), set by the file edge.
     dashboard: object = None
+    #: the user's columns on the summary tables, by table name (merge.carry_by_group).
+    summary_carried: dict | None = None
 
 
 def _display_items(aged: pd.DataFrame) -> pd.DataFrame:
@@ -308,9 +314,43 @@ def build_workbench(result: ImportResult, settings: Settings, as_of: dt.date,
         log = pd.concat([prev_log[[c for c in log.columns if c in prev_log.columns]], log],
                         ignore_index=True)
     worklist = _worklist(by_customer, customers, accounts or {}, on_hold or {}, as_of)
+    summary_carried = {}
+    also_owned = _earlier_labels(previous, buckets)
+    for layout, name in ((aging_by_customer(buckets.labels), "by_customer"),
+                         (aging_by_partner(buckets.labels), "by_partner"), (WORKLIST, "worklist")):
+        group = ("sales_partner",) if name == "by_partner" else ("customer_id",)
+        frame = {"by_customer": by_customer_shown, "by_partner": by_partner,
+                 "worklist": worklist}[name]
+        rows, kept = carry_by_group(frame, (previous.summaries or {}).get(layout.table),
+                                    layout.columns, group, also_owned)
+        if len(kept.leaving):
+            log = pd.concat([log, run_log_rows("refresh", as_of, source_name or
+                                               result.control.file, [(
+                "refresh", f"{layout.sheet}: {len(kept.leaving)} rows no longer in it are "
+                "kept with zero figures, for what you typed beside them")],
+                user or _user_name(settings))], ignore_index=True)
+        summary_carried[layout.table] = kept
+        if name == "by_customer":
+            by_customer_shown = rows
+        elif name == "by_partner":
+            by_partner = rows
+        else:
+            worklist = rows
     return Workbench(settings, as_of, buckets, display, carried, closed, by_customer_shown,
                      by_partner, totals, customers, result.rejections, log, result.control,
-                     worklist, accounts or {})
+                     worklist, accounts or {}, summary_carried=summary_carried)
+
+
+def _earlier_labels(previous: Previous, buckets) -> tuple[str, ...]:
+    """Bucket labels the summary tables were written with, if the edges changed since:
+    those columns were xlar's, not the user's."""
+    if previous.settings is None:
+        return ()
+    try:
+        labels = settings_from_table(previous.settings).buckets().labels
+    except Exception:  # settings the user broke: the refresh itself says so
+        return ()
+    return tuple(label for label in labels if label not in buckets.labels)
 
 
 #: What _closed_frame made of an empty cell before the closed list dropped its blank row
@@ -362,7 +402,14 @@ def read_previous(port: WorkbookPort, open_items: bool = True) -> Previous:
         customers=table(CUSTOMERS),
         run_log=table(RUN_LOG),
         settings=table(SETTINGS),
+        summaries={layout.table: table(layout, _owned_headers(layout)) for layout in
+                   (aging_by_customer(_LABELS), aging_by_partner(_LABELS), WORKLIST)},
     )
+
+
+#: Bucket labels do not matter for reading a summary table back (its user columns are
+#: found against the labels of the edges it was written with, see _summary_carry).
+_LABELS: tuple[str, ...] = ()
 
 
 def read_previous_items(port: WorkbookPort, keep=None) -> pd.DataFrame | None:
@@ -377,11 +424,18 @@ def write_workbench(port: WorkbookPort, w: Workbench, source_name: str) -> None:
     """Write every aging sheet xlar owns through *port* (the account sheets, which
     hold what the user typed, are written by xlar.workbench.accounts)."""
     port.write_sheet(summary_plan(w.totals, w.buckets, w.as_of, source_name))
-    port.write_table(table_plan(WORKLIST, w.worklist))
+    kept = w.summary_carried or {}
+
+    def summary(layout, frame):
+        c = kept.get(layout.table)
+        port.write_table(table_plan(layout, frame, c.columns if c else None,
+                                    c.cells if c and c.columns else None))
+
+    summary(WORKLIST, w.worklist)
     port.write_table(table_plan(OPEN_ITEMS, w.items, w.carried.columns, w.carried.cells))
     labels = w.buckets.labels
-    port.write_table(table_plan(aging_by_customer(labels), w.by_customer))
-    port.write_table(table_plan(aging_by_partner(labels), w.by_partner))
+    summary(aging_by_customer(labels), w.by_customer)
+    summary(aging_by_partner(labels), w.by_partner)
     port.write_table(table_plan(CUSTOMERS, w.customers))
     closed, closed_user = _closed_frame(w.closed)
     port.write_table(table_plan(CLOSED_ITEMS, closed, extra_columns=closed_user))
