@@ -124,3 +124,46 @@ def test_bad_gl_files_are_clear_errors(tmp_path):
     read = read_gl_detail(d)
     assert read.frame["reference"].tolist() == ["Z"]
     assert sorted(read.rejections["line"].tolist()) == [2, 3]
+
+
+def test_cash_posted_in_xlar_and_not_yet_in_the_gl_is_explained(tmp_path):
+    """A receipt posted in xlar on 10/29 paid 500.00 of I-1005 and left 20.00 on account:
+    the sub-ledger shows it, the GL will when the ERP imports the posting file."""
+    from xlar.cashapp.posting import cash_ar_entries
+
+    tb_path, detail_path = write_month(tmp_path)
+    subledger, journal = month_after_the_credit()
+    subledger.loc[subledger["document"] == "I-1005", "open_cents"] -= 50000
+    on_account = subledger.iloc[[0]].assign(document="PAY-77", doc_type="payment",
+                                            original_cents=-2000, open_cents=-2000,
+                                            doc_date=pd.Timestamp("2026-10-29"))
+    subledger = pd.concat([subledger, on_account], ignore_index=True)
+    receipts = pd.DataFrame([{"payment_id": "PAY-77", "customer_id": "C1",
+                              "value_date": dt.date(2026, 10, 29), "amount_cents": 52000,
+                              "currency": "USD", "bank_reference": "CHK 4411",
+                              "on_account_cents": 2000, "status": "applied",
+                              "created_at": pd.Timestamp("2026-10-29 15:00")}])
+    applications = pd.DataFrame([{"payment_id": "PAY-77", "apply_cents": 50000,
+                                  "discount_cents": 0, "writeoff_cents": 0}])
+    tb, detail = read_trial_balance(tb_path).frame, read_gl_detail(detail_path).frame
+
+    # without what xlar posted, the 500.00 applied is left unexplained (the 20.00 on
+    # account passes for cash the GL keeps in unapplied cash, which it is not)
+    assert reconcile(subledger, tb, detail, journal, POLICY, END).unexplained == 50000
+    rec = reconcile(subledger, tb, detail, journal, POLICY, END,
+                    cash=cash_ar_entries(receipts, applications))
+    got = {(r.category, r.reference, r.amount_cents) for r in rec.items.itertuples()}
+    assert got == MONTH_DIFFERENCES | {("in sub-ledger, not in GL", "PAY-77", 52000)}
+    assert rec.unexplained == 0
+    why = dict(zip(rec.items["reference"], rec.items["description"], strict=True))
+    assert why["PAY-77"].startswith("xlar cash receipt PAY-77 of C1 ($520.00 off AR): not in "
+                                    "the GL")
+
+    # the ERP imported it (the GL detail names the check) and the TB moved: nothing to say
+    imported = pd.DataFrame([{"account": "1200", "amount_cents": -52000, "line": 98,
+                              "posted_on": dt.date(2026, 10, 30), "reference": "CHK 4411",
+                              "description": "Cash receipt", "source": "CR"}])
+    tb.loc[tb["account"] == "1200", "balance_cents"] -= 52000
+    rec = reconcile(subledger, tb, pd.concat([detail, imported], ignore_index=True), journal,
+                    POLICY, END, cash=cash_ar_entries(receipts, applications))
+    assert "PAY-77" not in set(rec.items["reference"]) and rec.unexplained == 0

@@ -272,8 +272,13 @@ def reconcile(subledger: pd.DataFrame, trial_balance: pd.DataFrame, detail: pd.D
               journal: pd.DataFrame | None, policy: Policy, period_end: dt.date,
               period_start: dt.date | None = None, currency: str | None = None,
               brought_forward_cents: int = 0, closed: pd.DataFrame | None = None,
-              rejections: pd.DataFrame | None = None) -> Reconciliation:
-    """Reconcile the sub-ledger at *period_end* to the GL (see the module doc)."""
+              rejections: pd.DataFrame | None = None,
+              cash: pd.DataFrame | None = None) -> Reconciliation:
+    """Reconcile the sub-ledger at *period_end* to the GL (see the module doc).
+
+    *cash*: receipts posted in xlar and what each did to AR
+    (:func:`xlar.cashapp.posting.cash_ar_entries`): the sub-ledger shows them
+    before the ERP, and so the GL, has them."""
     currency = currency or policy.currency
     start = period_start or period_end.replace(day=1)
     control = tuple(a.strip() for a in policy.accounts.get("ar", "").split(",") if a.strip())
@@ -336,6 +341,12 @@ def reconcile(subledger: pd.DataFrame, trial_balance: pd.DataFrame, detail: pd.D
             "entry_id", sort=False).agg(effect=("effect", "sum"), posted_on=("posted_on", "first"),
                                         documents=("document", lambda d: sorted(set(d))),
                                         description=("description", "first")).reset_index()
+    receipts = pd.DataFrame()
+    if cash is not None and len(cash):
+        receipts = cash[(cash["currency"] == currency) &
+                        (pd.to_datetime(cash["day"]).dt.date <= period_end)]
+        for col in ("payment_id", "bank_reference"):
+            xlar_docs |= set(receipts[col].map(_norm)) - {""}
     known_sl = set(sl["document"].map(_norm)) | xlar_docs | set(later_sl["document"].map(_norm))
     if closed is not None and len(closed):
         known_sl |= set(closed["document"].map(_norm))
@@ -362,6 +373,24 @@ def reconcile(subledger: pd.DataFrame, trial_balance: pd.DataFrame, detail: pd.D
             item("not_in_gl", e["entry_id"], e["posted_on"], f"xlar entry {docs} "
                  f"({e['description']}): not in the GL; export it (xlar adjust journal) and "
                  "import it", -e["effect"], "xlar journal")
+
+    # -- cash posted in xlar the GL has not got ------------------------------------
+    for r in receipts.to_dict("records") if len(receipts) else []:
+        refs = {_norm(r["payment_id"]), _norm(r["bank_reference"])} - {""}
+        if refs & gl_refs_upto or r["effect"] == 0:
+            continue
+        later = next((gl_after[x] for x in refs if x in gl_after), None)
+        what = f"xlar cash receipt {r['payment_id']}" + (f" of {r['customer_id']}"
+                                                        if r["customer_id"] else "")
+        if later is not None:
+            item("timing", r["payment_id"], r["day"], f"{what}: in the GL on "
+                 f"{later:%Y-%m-%d}, after the period end", -r["effect"],
+                 "xlar cash, GL detail")
+        elif detail is not None:
+            off = format_money(-r["effect"], currency)
+            item("not_in_gl", r["payment_id"], r["day"], f"{what} ({off} off AR): not in "
+                 "the GL; import its posting file (folder 'xlar postings') into the ERP",
+                 -r["effect"], "xlar cash")
 
     # -- sub-ledger documents of the period the GL has not got ---------------------
     sl_rows = sl.to_dict("records")

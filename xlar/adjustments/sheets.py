@@ -745,9 +745,12 @@ def reconcile_gl(port: WorkbookPort, progress: Progress, store=None, period=None
     progress(1, 3, "reconciling")
     rejections = pd.concat([tb.rejections, *(() if detail is None else (detail.rejections,))],
                            ignore_index=True)
+    from xlar.cashapp.posting import cash_ar_entries
+
+    cash = cash_ar_entries(store.cash_receipts(), store.cash_applications())
     rec = reconcile(sheet_items(port), tb.frame, None if detail is None else detail.frame,
                     journal, policy, end, start, policy.currency, forward,
-                    _closed_items(port), rejections)
+                    _closed_items(port), rejections, cash)
     rec = rec._replace(notes=(*tb.decisions, *(detail.decisions if detail else ()),
                               *rec.notes))
     progress(2, 3, "writing Reconciliation")

@@ -29,7 +29,7 @@ import pandas as pd
 from xlar.money import format_money
 from xlar.pending import Posting, item_row
 
-__all__ = ["PostingPlan", "plan_postings", "cash_postings",
+__all__ = ["PostingPlan", "plan_postings", "cash_postings", "cash_ar_entries",
            "reduction_cents", "APPLICATION_FIELDS"]
 
 APPLICATION_FIELDS = ("payment_id", "customer_id", "document", "item_key", "currency",
@@ -183,3 +183,30 @@ def cash_postings(receipts: pd.DataFrame, applications: pd.DataFrame,
         out.append(Posting(r["created_at"], "payment left on account", customer, pid, "",
                            None, 0, item, known_as=(str(r["bank_reference"] or ""),)))
     return out
+
+
+def cash_ar_entries(receipts: pd.DataFrame, applications: pd.DataFrame) -> pd.DataFrame:
+    """What each posted receipt did to AR, for the month-end reconciliation: the amounts
+    it applied, discounted and wrote off, and what it left on account of an identified
+    customer (an unidentified receipt is cash in suspense, not AR).  *effect* is in
+    cents and negative (AR goes down).  Columns: payment_id, bank_reference, day,
+    currency, customer_id, effect."""
+    cols = ["payment_id", "bank_reference", "day", "currency", "customer_id", "effect"]
+    if not len(receipts):
+        return pd.DataFrame(columns=cols)
+    reduced: dict[str, int] = {}
+    for a in applications.to_dict("records") if len(applications) else []:
+        reduced[a["payment_id"]] = reduced.get(a["payment_id"], 0) + reduction_cents(a)
+    rows = []
+    for r in receipts.to_dict("records"):
+        customer = str(r["customer_id"] or "")
+        left = int(r["on_account_cents"]) or (int(r["amount_cents"])
+                                              if r["status"] == "on_account" else 0)
+        effect = -(reduced.get(r["payment_id"], 0) + (left if customer else 0))
+        when = r["value_date"] if r["value_date"] is not None and \
+            not pd.isna(r["value_date"]) else r["created_at"]
+        rows.append({"payment_id": str(r["payment_id"]),
+                     "bank_reference": str(r["bank_reference"] or ""),
+                     "day": pd.Timestamp(when).date(), "currency": r["currency"],
+                     "customer_id": customer, "effect": effect})
+    return pd.DataFrame(rows, columns=cols)
