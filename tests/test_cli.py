@@ -117,14 +117,20 @@ def test_output_cut_short_by_a_closed_pipe_ends_quietly(tmp_path):
     p = subprocess.Popen([sys.executable, "-m", "xlar", "aging", str(src), "--as-of",
                           "2026-10-31", "--top", "3000"], env=env, stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE)
+    first, code, stderr = _read_two_lines_then_close(p)
+    assert all(first) and b"Aging at 2026-10-31" in first[0]
+    assert code == 1, stderr
+    assert stderr.strip() == "", stderr
+
+
+def _read_two_lines_then_close(p: subprocess.Popen) -> tuple[list[bytes], int, str]:
+    """What `| head -2` does: read two lines, close the pipe, let the writer end."""
     first = [p.stdout.readline(), p.stdout.readline()]
     p.stdout.close()
     code = p.wait(timeout=300)
     stderr = p.stderr.read().decode()
     p.stderr.close()
-    assert all(first) and b"Aging at 2026-10-31" in first[0]
-    assert code == 1, stderr
-    assert stderr.strip() == "", stderr
+    return first, code, stderr
 
 
 def test_a_closed_pipe_met_by_plain_print_ends_quietly_too():
@@ -137,10 +143,6 @@ def test_a_closed_pipe_met_by_plain_print_ends_quietly_too():
               "lines()\n")
     p = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE)
-    first = [p.stdout.readline(), p.stdout.readline()]
-    p.stdout.close()
-    code = p.wait(timeout=300)
-    stderr = p.stderr.read().decode()
-    p.stderr.close()
+    first, code, stderr = _read_two_lines_then_close(p)
     assert first == [b"line 0\n", b"line 1\n"]
     assert code == 1 and stderr.strip() == "", stderr
