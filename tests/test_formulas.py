@@ -137,3 +137,96 @@ def test_open_balance_by_number_or_name():
 
 def test_serial_conversion_matches_excel():
     assert date_to_excel_serial(np.array(["2026-10-31"], dtype="datetime64[D]"))[0] == SERIAL
+
+
+# Customer numbers as Excel sends them: a cell holding 1001 arrives as the float 1001.0.
+NUMERIC_IDS = (
+    ("Customer ID", "Customer Name", "Due Date", "Open Amount"),
+    (1001.0, "Acme", SERIAL - 10, 10.0),
+    (1001.0, "Acme", SERIAL - 45, 2.5),
+    (1002.0, "Beta", SERIAL + 5, 7.0),
+)
+
+
+def test_numeric_customer_ids_match_in_the_range_and_the_argument():
+    assert xl.AR_OPEN_BALANCE(1001.0, NUMERIC_IDS) == 12.5
+    assert xl.AR_OPEN_BALANCE("1002", NUMERIC_IDS) == 7.0       # typed as text
+    assert xl.AR_OPEN_BALANCE(1002, NUMERIC_IDS) == 7.0         # an int
+    assert flat(xl.AR_OPEN_BALANCE(col([1001.0, 1002.0, 1003.0]), NUMERIC_IDS)) == [
+        12.5, 7.0, 0.0]
+    rows = xl.AR_AGING(NUMERIC_IDS, SERIAL)
+    assert [r[0] for r in rows[1:3]] == ["1001", "1002"]        # the number as the user sees it
+    assert rows[1][2:] == [0.0, 10.0, 2.5, 0.0, 0.0, 0.0, 12.5]
+
+
+def test_late_interest_rate_follows_one_documented_rule():
+    due, paid = D(2026, 1, 1), D(2027, 1, 1)                    # 365 days late
+    # below 1: a fraction (what a cell formatted 10% sends); 1 or more: percent
+    assert xl.AR_LATE_INTEREST(1000, due, paid, 0.1) == 100.0
+    assert xl.AR_LATE_INTEREST(1000, due, paid, 10) == 100.0
+    assert xl.AR_LATE_INTEREST(1000, due, paid, 1) == 10.0      # exactly 1 is 1 %, not 100 %
+    assert xl.AR_LATE_INTEREST(1000, due, paid, 1.0) == 10.0
+    # text with % is percent as written, also below 1 %
+    assert xl.AR_LATE_INTEREST(1000, due, paid, "10%") == 100.0
+    assert xl.AR_LATE_INTEREST(1000, due, paid, "0.5%") == 5.0
+    assert xl.AR_LATE_INTEREST(1000, due, paid, 0.005) == 5.0
+    assert xl.AR_LATE_INTEREST(1000, due, paid, -2).startswith("#VALUE! interest rate")
+
+
+def test_late_interest_compensation_flag_as_excel_sends_it():
+    due, paid = D(2026, 1, 1), D(2027, 1, 1)
+    plain = 100.0                                               # 1,000 x 10 % x 365/365
+    for false in (False, "FALSE", "false", 0, 0.0, None, "", "no"):
+        assert xl.AR_LATE_INTEREST(1000, due, paid, 10, false) == plain, false
+    for true in (True, "TRUE", "true", 1, 1.0, "yes"):
+        assert xl.AR_LATE_INTEREST(1000, due, paid, 10, true) == plain + 40, true
+    assert xl.AR_LATE_INTEREST(1000, due, paid, 10, "maybe") == \
+        "#VALUE! compensation must be TRUE or FALSE, not 'maybe'"
+
+
+def test_the_fixed_40_euros_are_added_to_euro_amounts_only():
+    due, paid = D(2026, 1, 1), D(2027, 1, 1)
+    assert xl.AR_LATE_INTEREST(1000, due, paid, 10, True) == 140.0          # default EUR
+    assert xl.AR_LATE_INTEREST(1000, due, paid, 10, True, "EUR") == 140.0
+    assert xl.AR_LATE_INTEREST(1000, due, paid, 10, False, "USD") == 100.0
+    refused = xl.AR_LATE_INTEREST(1000, due, paid, 10, True, "USD")
+    assert refused.startswith("#VALUE!") and "EUR 40" in refused and "USD" in refused
+    # per cell: yen have no minor unit (10 % of 5,000 yen = 500 yen, not 5.00)
+    got = flat(xl.AR_LATE_INTEREST(col([1000, 5000]), due, paid, 10, False,
+                                   col(["EUR", "JPY"])))
+    assert got == [100.0, 500.0]
+    assert xl.AR_LATE_INTEREST(1000, due, paid, 10, False, "EURO").startswith(
+        "#VALUE! currency 'EURO'")
+
+
+def test_one_value_arguments_refuse_a_range_of_several_cells():
+    block = ((100000.0, 5.0), (7.0, 8.0))                      # raw 2 x 2
+    row = [300000.0, 1.0]                                       # default converter, one row
+    for got in (xl.AR_DSO(block, 300000, 90), xl.AR_DSO(100000, row, 90),
+                xl.AR_DSO(100000, 300000, col([90, 30])),
+                xl.AR_BEST_DSO(col([40000, 1]), 300000, 90),
+                xl.AR_ADD(100000, 40000, 300000, [[90.0, 91.0]]),
+                xl.AR_CEI(50000, 300000, 100000, col([40000, 0])),
+                xl.AR_DSO_COUNTBACK(col([250, 1]), col([100, 100, 100]))):
+        assert isinstance(got, str) and got.startswith("#VALUE!") and "one cell" in got, got
+    assert xl.AR_DSO(block, 300000, 90) == \
+        "#VALUE! AR balance must be one cell, not a range of 4 cells"
+    # a one-cell range (raw: a 1 x 1 tuple) is that cell; countback's months stay a range
+    assert xl.AR_DSO(((100000.0,),), 300000, 90) == pytest.approx(30.0)
+    assert xl.AR_DSO_COUNTBACK(((250.0,),), col([100, 100, 100])) == pytest.approx(75)
+    assert xl.AR_DAYS_PAST_DUE(SERIAL - 3, col([SERIAL, SERIAL])).startswith(
+        "#VALUE! as-of date must be one cell")
+
+
+def test_bucket_edges_from_a_number_or_a_range_of_numbers():
+    assert xl.AR_BUCKET(45, edges="0,15,30,60") == "31-60"
+    assert xl.AR_BUCKET(45, edges=[[0.0, 15.0, 30.0, 60.0]]) == "31-60"      # a row range
+    assert xl.AR_BUCKET(45, edges=col([0.0, 15.0, 30.0, 60.0, None])) == "31-60"  # a column
+    assert xl.AR_BUCKET(45, edges=[0.0, 15.0, 30.0, 60.0]) == "31-60"        # 1-D list
+    assert xl.AR_BUCKET(45, edges=30.0) == "Over 30"                         # one cell
+    assert xl.AR_BUCKET(20, edges=30.0) == "1-30" and xl.AR_BUCKET(0, edges=30.0) == "Not due"
+    assert xl.AR_BUCKET(45, edges=[[0.0, 7.5]]).startswith("#VALUE! bucket edges")
+    assert xl.AR_BUCKET(45, edges=[[0.0, "soon"]]).startswith("#VALUE! bucket edges")
+    rows = xl.AR_AGING(NUMERIC_IDS, SERIAL, [[0.0, 30.0]])
+    assert rows[0] == ["Customer", "Currency", "Not due", "1-30", "Over 30", "Total"]
+    assert rows[1] == ["1001", "USD", 0.0, 10.0, 2.5, 12.5]

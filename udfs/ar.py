@@ -28,7 +28,8 @@ def AR_DAYS_PAST_DUE(due_date, as_of=None):  # noqa: N802 - Excel function names
 @xw.func(category=CATEGORY)
 @xw.arg("due_date_or_days", "raw", doc="Due date(s) or days past due")
 @xw.arg("as_of", doc="Aging date (default: today)")
-@xw.arg("edges", doc='Bucket edges in days, e.g. "0,30,60,90,120" (the default)')
+@xw.arg("edges", doc='Bucket edges in days: text "0,30,60,90,120" (the default), or a cell '
+        "or range holding the numbers")
 def AR_BUCKET(due_date_or_days, as_of=None, edges=None):  # noqa: N802
     """Aging bucket label (Not due, 1-30, ..., Over 120)."""
     return f.ar_bucket(due_date_or_days, as_of, edges)
@@ -56,11 +57,14 @@ def AR_DISCOUNT(amount, terms, doc_date, pay_date):  # noqa: N802
 @xw.arg("amount", "raw", doc="Amount(s) paid late")
 @xw.arg("due_date", "raw", doc="Due date(s)")
 @xw.arg("pay_date", "raw", doc="Payment date(s)")
-@xw.arg("annual_rate", doc="Yearly rate, e.g. 10.15% (default: ECB reference rate + 8 points)")
-@xw.arg("compensation", doc="TRUE to add the fixed EUR 40 compensation")
-def AR_LATE_INTEREST(amount, due_date, pay_date, annual_rate=None, compensation=False):  # noqa: N802
-    """Simple late-payment interest, actual/365, rounded to the cent."""
-    return f.ar_late_interest(amount, due_date, pay_date, annual_rate, compensation)
+@xw.arg("annual_rate", doc="Yearly rate: 10.15% or 0.1015 (below 1: a fraction), 10.15 (1 or "
+        "more: percent, so 1 is 1%); default: ECB reference rate + 8 points")
+@xw.arg("compensation", doc="TRUE to add the EU directive's fixed EUR 40 (amounts in EUR only)")
+@xw.arg("currency", "raw", doc="Currency of the amount(s), e.g. EUR (the default), USD")
+def AR_LATE_INTEREST(amount, due_date, pay_date, annual_rate=None, compensation=False,  # noqa: N802
+                     currency=None):
+    """Simple late-payment interest, actual/365, rounded to the currency's minor unit."""
+    return f.ar_late_interest(amount, due_date, pay_date, annual_rate, compensation, currency)
 
 
 @xw.func(category=CATEGORY)
@@ -114,7 +118,8 @@ def AR_CEI(begin_ar, credit_sales, end_ar, end_current_ar):  # noqa: N802
 @xw.arg("open_items", "raw", doc="Open items with their header row (Customer, Due Date, "
         "Open Amount ...)")
 @xw.arg("as_of", doc="Aging date (default: today)")
-@xw.arg("edges", doc='Bucket edges, e.g. "0,30,60,90,120"')
+@xw.arg("edges", doc='Bucket edges: text "0,30,60,90,120" (the default), or a cell or range '
+        "holding the numbers")
 @xw.arg("by", doc='"customer" (default) or "sales partner"')
 def AR_AGING(open_items, as_of=None, edges=None, by=None):  # noqa: N802
     """A whole aging table (spills): a row per customer, a column per bucket, totals."""

@@ -11,7 +11,11 @@ What Excel sends, and what comes back:
   ``datetime``; numbers typed as text; empty cells as None;
 * a range comes back as a list of rows of the same shape, a cell as a value;
 * a bad cell gives an Excel-style error text in that cell only, e.g.
-  ``#VALUE! due date missing``, and the rest of the range is computed.
+  ``#VALUE! due date missing``, and the rest of the range is computed;
+* an argument that is one value (an as-of date, a DSO figure, a rate) given a
+  range of several cells is an error, never silently the range's first cell;
+* a customer number comes as a float (a cell holding 1001 sends 1001.0): keys
+  are compared as the text the user sees, "1001" (:func:`_key_text`).
 
 Vectorised: a column of 100,000 due dates is one numpy pass, not 100,000 calls.
 """
@@ -19,16 +23,16 @@ Vectorised: a column of 100,000 due dates is one numpy pass, not 100,000 calls.
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
 
 from xlar import metrics
-from xlar.aging import AgingError, make_buckets, parse_edges
+from xlar.aging import AgingError, Buckets, make_buckets, parse_edges
 from xlar.dates import EXCEL_EPOCH, parse_dates
 from xlar.dunning import PolicyError, dunning_levels, parse_policy
-from xlar.money import minor_digits, parse_amount
+from xlar.money import is_currency, minor_digits, parse_amount
 from xlar.terms import TermsError, discount_earned, parse_terms
 
 __all__ = [
@@ -140,10 +144,40 @@ def _serials(values, what: str) -> tuple[np.ndarray, np.ndarray, bool]:
     return serial, errors, scalar
 
 
+def _one_cell(value, what: str):
+    """The value of an argument that is one cell.  A range of several cells is an error:
+    taking its first cell would answer a question the user did not ask."""
+    if not isinstance(value, (list, tuple, np.ndarray)):
+        return value
+    cells, _ = _grid(value)
+    if cells.size == 0:
+        raise FormulaError(f"#VALUE! {what} missing")
+    if cells.size > 1:
+        raise FormulaError(f"#VALUE! {what} must be one cell, not a range of {cells.size} "
+                           "cells")
+    return cells[0, 0]
+
+
+def _key_text(v) -> str:
+    """A cell as the text a customer number or name is matched by.
+
+    Excel sends every number as a float, so a cell holding 1001 arrives as 1001.0;
+    ``str()`` would make that "1001.0" and it would match neither "1001" typed as
+    text nor 1001 elsewhere.  Whole numbers become their integer's text, here for
+    both sides of every comparison.
+    """
+    if _is_empty(v):
+        return ""
+    if isinstance(v, (float, np.floating)) and float(v).is_integer():
+        return str(int(v))
+    return str(v).strip()
+
+
 def _one_serial(value, what: str, default_today: bool = True) -> float:
+    value = _one_cell(value, what)
     if _is_empty(value) and default_today:
         return float((dt.date.today() - _EPOCH).days)
-    s = _serial_of(value[0][0] if isinstance(value, (list, tuple)) else value)
+    s = _serial_of(value)
     if isinstance(s, str):
         raise FormulaError(f"#VALUE! {what} {s}")
     return s
@@ -213,6 +247,29 @@ def _cents(x: float, currency: str = "USD") -> int:
 # ---------------------------------------------------------------------------
 
 
+def _buckets_arg(edges) -> Buckets:
+    """Aging buckets from the *edges* argument as Excel sends it: text ("0,30,60"), one
+    number (a cell holding 30 sends 30.0) or a range of numbers ([[0.0, 30.0, 60.0]]);
+    empty cells of a range are skipped; nothing at all gives 0,30,60,90,120."""
+    if _is_empty(edges):
+        return make_buckets((0, 30, 60, 90, 120))
+    if isinstance(edges, str):
+        return make_buckets(parse_edges(edges))
+    days = []
+    for v in _grid(edges)[0].ravel():
+        if _is_empty(v):
+            continue
+        try:
+            x = float(v) if not isinstance(v, bool) else float("nan")
+        except (TypeError, ValueError):
+            x = float("nan")
+        if not x.is_integer():  # NaN too: text that is not a number, a date, TRUE
+            raise AgingError(f"bucket edges must be whole numbers of days, e.g. 0,30,60,90,120; "
+                             f"{v!r} is not one")
+        days.append(int(x))
+    return make_buckets(tuple(days))
+
+
 @_safe
 def ar_days_past_due(due_date, as_of=None):
     """Days past due at *as_of* (default today): MAX(0, as_of - due date)."""
@@ -228,10 +285,10 @@ def ar_bucket(due_date_or_days, as_of=None, edges=None):
     """Aging bucket label: from a due date (with *as_of*) or from days past due.
 
     Numbers below 20,000 are read as days past due, larger ones and dates as
-    due dates.  *edges*: e.g. "0,30,60,90,120" (the default).
+    due dates.  *edges*: text "0,30,60,90,120" (the default), or a cell or range
+    holding the numbers of days.
     """
-    buckets = make_buckets(parse_edges(str(edges)) if not _is_empty(edges) else
-                           (0, 30, 60, 90, 120))
+    buckets = _buckets_arg(edges)
     fast = _float_grid(due_date_or_days)
     if fast is not None:  # raw values: numbers (days or serials) and empty cells
         num, num_err, scalar = (fast, _errors_where(np.isnan(fast), "#VALUE! due date missing"),
@@ -319,51 +376,81 @@ def _pick(arr: np.ndarray, idx):
 
 
 def _rate_pct(rate) -> Decimal | None:
-    """A rate as a percent: 0.1015 (a 10.15% cell) and 10.15 both mean 10.15 %."""
-    if _is_empty(rate):
-        return None
-    try:
-        r = Decimal(str(rate).strip().rstrip("%"))
-    except InvalidOperation:
-        raise FormulaError(f"#VALUE! interest rate {rate!r} is not a number") from None
-    if r < 0:
-        raise FormulaError("#VALUE! interest rate cannot be negative")
-    return r * 100 if r <= 1 else r
+    """The yearly rate in percent (None: the EU default), by the one rule of
+    :func:`xlar.metrics.annual_rate_pct`: below 1 a fraction (0.1015, what a cell showing
+    10.15% sends), 1 or more percent (10.15; exactly 1 is 1 %), text with % percent."""
+    return metrics.annual_rate_pct(_one_cell(rate, "interest rate"))
+
+
+_TRUE_WORDS = {"true", "verdadero", "yes", "si", "sí", "y", "x", "1"}
+_FALSE_WORDS = {"false", "falso", "no", "n", "0", ""}
+
+
+def _flag_arg(value, what: str) -> bool:
+    """TRUE/FALSE as Excel sends it: a boolean, 1/0, or the words typed as text ("FALSE"
+    is false, not a non-empty string that Python would call true); empty is FALSE."""
+    value = _one_cell(value, what)
+    if value is None or isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        if value != value:  # an empty cell read raw
+            return False
+        if value in (0, 1):
+            return bool(value)
+    elif str(value).strip().lower() in _TRUE_WORDS | _FALSE_WORDS:
+        return str(value).strip().lower() in _TRUE_WORDS
+    raise FormulaError(f"#VALUE! {what} must be TRUE or FALSE, not {value!r}")
 
 
 @_safe
-def ar_late_interest(amount, due_date, pay_date, annual_rate=None, compensation=False):
-    """Simple late-payment interest, actual/365, rounded to the cent.
+def ar_late_interest(amount, due_date, pay_date, annual_rate=None, compensation=False,
+                     currency=None):
+    """Simple late-payment interest, actual/365, rounded to the currency's minor unit.
 
-    *annual_rate*: 0.1015 (a 10.15 % cell) or 10.15; default the EU rate
-    (ECB reference rate + 8 points).  *compensation* TRUE adds the fixed
-    EUR 40 when the payment is late.
+    *annual_rate* (one rule, see :func:`_rate_pct`): a number below 1 is a fraction
+    (0.1015, what a cell showing 10.15% sends), 1 or more is percent (10.15; 1 is 1 %),
+    text with % is percent ("0.5%"); empty: the EU rate (ECB reference rate + 8 points).
+    *compensation* TRUE adds the fixed EUR 40 of the EU late-payment directive when the
+    payment is late; it is in euros, so it is added only to amounts in EUR (another
+    currency gives an error in that cell instead of a mixed sum).  *currency* of the
+    amounts (a cell, or a range like *amount*): default EUR.
     """
     rate = _rate_pct(annual_rate)
+    fixed = _flag_arg(compensation, "compensation")
     amounts, a_err, scalar = _numbers(amount, "amount")
     dues, d_err, _ = _serials(due_date, "due date")
     pays, p_err, _ = _serials(pay_date, "payment date")
+    cur_cells, _ = _grid(currency)
     out = np.empty(amounts.shape, dtype=object)
     for idx in np.ndindex(amounts.shape):
         err = a_err[idx] or _pick(d_err, idx) or _pick(p_err, idx)
         if err:
             out[idx] = err
             continue
+        cur_cell = _pick(cur_cells, idx)
+        cur = "EUR" if _is_empty(cur_cell) else str(cur_cell).strip().upper()
+        if not is_currency(cur):
+            out[idx] = f"#VALUE! currency {cur_cell!r} is not an ISO code (EUR, USD ...)"
+            continue
         days = int(_pick(pays, idx) - _pick(dues, idx))
-        out[idx] = metrics.late_interest(_cents(amounts[idx]), days, rate,
-                                         bool(compensation)) / 100
+        try:
+            cents = metrics.late_interest(_cents(amounts[idx], cur), days, rate, fixed, cur)
+        except (FormulaError, metrics.MetricError) as e:
+            out[idx] = _as_error(e)
+            continue
+        out[idx] = cents / 10 ** minor_digits(cur)
     return _shaped(out, scalar)
 
 
 def _money_arg(v, what: str) -> int:
-    x, err, _ = _numbers(v, what)
+    x, err, _ = _numbers(_one_cell(v, what), what)
     if err[0, 0]:
         raise FormulaError(err[0, 0])
     return _cents(x[0, 0])
 
 
-def _days_arg(v) -> int:
-    x, err, _ = _numbers(v, "days")
+def _days_arg(v, what: str = "days") -> int:
+    x, err, _ = _numbers(_one_cell(v, what), what)
     if err[0, 0]:
         raise FormulaError(err[0, 0])
     return int(x[0, 0])
@@ -411,7 +498,8 @@ def ar_dso_countback(ar_balance, monthly_sales):
         if _is_empty(row[0]):
             continue
         sales.append(_money_arg(row[0], "monthly sales"))
-        days.append(_days_arg(row[1]) if len(row) > 1 and not _is_empty(row[1]) else 30)
+        days.append(_days_arg(row[1], "days in the month")
+                    if len(row) > 1 and not _is_empty(row[1]) else 30)
     return metrics.countback_dso(_money_arg(ar_balance, "AR balance"), sales, days)
 
 
@@ -440,12 +528,10 @@ def _items_of_range(open_items, need_due: bool = True) -> pd.DataFrame:
     body = cells[1:]
     cust_col = found.get("customer_id", found.get("customer_name"))
     frame = pd.DataFrame({
-        "customer_id": ["" if v is None else str(v).strip() for v in body[:, cust_col]]
+        "customer_id": [_key_text(v) for v in body[:, cust_col]] if cust_col is not None else "",
+        "customer_name": [_key_text(v) for v in body[:, found.get("customer_name", cust_col)]]
         if cust_col is not None else "",
-        "customer_name": ["" if v is None else str(v).strip()
-                          for v in body[:, found.get("customer_name", cust_col)]]
-        if cust_col is not None else "",
-        "sales_partner": [("" if v is None else str(v)) for v in body[:, found["sales_partner"]]]
+        "sales_partner": [_key_text(v) for v in body[:, found["sales_partner"]]]
         if "sales_partner" in found else "",
         "currency": [str(v).strip().upper() if not _is_empty(v) else "USD"
                      for v in body[:, found["currency"]]] if "currency" in found else "USD",
@@ -474,8 +560,7 @@ def ar_aging(open_items, as_of=None, edges=None, by=None):
     from xlar.aging import age_open_items, summarize_aging
 
     items = _items_of_range(open_items)
-    buckets = make_buckets(parse_edges(str(edges)) if not _is_empty(edges) else
-                           (0, 30, 60, 90, 120))
+    buckets = _buckets_arg(edges)
     day = EXCEL_EPOCH + int(_one_serial(as_of, "as-of date"))
     key = {"": "customer_id", "customer": "customer_id", "cliente": "customer_id",
            "sales partner": "sales_partner", "partner": "sales_partner",
@@ -516,7 +601,7 @@ def ar_open_balance(customer, open_items):
         if _is_empty(v):
             out[idx] = "#VALUE! customer missing"
             continue
-        key = (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)).strip().lower()
+        key = _key_text(v).lower()
         hit = (ids == key) | (names == key)
         currencies = set(items["currency"][hit])
         if len(currencies) > 1:

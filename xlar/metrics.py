@@ -13,7 +13,8 @@ Definitions used (and shown in the workbook as formulas a user can audit):
   (begin AR + credit sales - end total AR) / (begin AR + credit sales - end current AR) x 100.
 * **Late interest** (simple, actual/365) = amount x annual rate x days late / 365,
   rounded half up to the cent; the EU late-payment directive's default rate is
-  the ECB reference rate + 8 points, with a fixed EUR 40 compensation per invoice.
+  the ECB reference rate + 8 points, with a fixed EUR 40 compensation per invoice
+  (in euros: added only to amounts in EUR).
 
 Money arguments are integer minor units; ratios come back as floats (days,
 percent), which are not money.
@@ -22,7 +23,7 @@ percent), which are not money.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from xlar.money import round_half_up
 
@@ -34,6 +35,7 @@ __all__ = [
     "average_days_delinquent",
     "cei",
     "late_interest",
+    "annual_rate_pct",
     "EU_REFERENCE_RATE",
     "EU_MARGIN_POINTS",
     "EU_COMPENSATION_CENTS",
@@ -107,13 +109,49 @@ def cei(begin_ar_cents: int, credit_sales_cents: int, end_ar_cents: int,
     return (begin_ar_cents + credit_sales_cents - end_ar_cents) / collectible * 100
 
 
-def late_interest(amount_cents: int, days_late: int, annual_rate_pct: Decimal | None = None,
-                  compensation: bool = False) -> int:
-    """Simple late-payment interest in minor units (actual/365, rounded half up).
+def annual_rate_pct(value) -> Decimal | None:
+    """A yearly interest rate as a user types it (or Excel sends it), in percent, by one
+    rule (None for empty: the caller's default):
 
-    *annual_rate_pct* defaults to the EU rate (reference rate + 8 points).
-    *compensation* adds the fixed EUR 40 when the payment is late at all.
+    * text with a % sign is percent as written: "10.15%" is 10.15 %, "0.5%" is 0.5 %;
+    * a number below 1 is a fraction, which is what Excel sends for a cell shown as a
+      percentage: 0.1015 (a cell showing 10.15%) is 10.15 %;
+    * a number of 1 or more is percent: 10.15 is 10.15 %, and exactly 1 is 1 %.
+
+    So the one reading nobody means, 100 % a year, is never chosen: a cell showing 100%
+    (which sends 1) is 1 %.  A rate under 1 % is typed as "0.5%" or 0.005, not 0.5.
     """
+    if value is None or isinstance(value, bool):
+        if value is None:
+            return None
+        raise MetricError(f"interest rate {value!r} is not a number")
+    text = str(value).strip()
+    if not text or text.lower() == "nan":
+        return None
+    percent = text.endswith("%")
+    try:
+        r = Decimal(text.rstrip("%").strip())
+    except InvalidOperation:
+        raise MetricError(f"interest rate {value!r} is not a number") from None
+    if not r.is_finite() or r < 0:
+        raise MetricError(f"interest rate {value!r} must be a rate of 0 or more")
+    return r if percent or r >= 1 else r * 100
+
+
+def late_interest(amount_cents: int, days_late: int, annual_rate_pct: Decimal | None = None,
+                  compensation: bool = False, currency: str = "EUR") -> int:
+    """Simple late-payment interest in minor units of *currency* (actual/365, rounded
+    half up).
+
+    *annual_rate_pct* is in percent (10.15 for 10.15 %) and defaults to the EU rate
+    (reference rate + 8 points).  *compensation* adds the fixed EUR 40 of Directive
+    2011/7/EU when the payment is late at all.  That sum is in euros: for an amount in
+    another currency it is refused (MetricError) rather than added as 4,000 of that
+    currency's minor units (40 dollars, or 4,000 yen).
+    """
+    if compensation and currency != "EUR":
+        raise MetricError(f"the fixed EUR 40 compensation (EU late-payment directive) is in "
+                          f"euros and this amount is in {currency}; leave compensation FALSE")
     if days_late <= 0 or amount_cents <= 0:
         return 0
     rate = annual_rate_pct if annual_rate_pct is not None else EU_REFERENCE_RATE + EU_MARGIN_POINTS
