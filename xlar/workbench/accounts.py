@@ -3,7 +3,8 @@
 **Save to Store** (ribbon: AR > Notes > Save to Store; CLI: ``xlar notes sync``)
 reads the Notes, Promises, Disputes, Payment Plans and Exceptions sheets:
 
-* a row without an ID is a new record (its ID is written back);
+* a row without an ID is a new record (its ID is written back), even when its
+  text repeats another row's or an earlier version's;
 * a row whose cells differ from the stored record becomes its next version;
 * an unchanged row does nothing, so saving twice changes nothing;
 * a row that cannot be saved (a promise with no date …) stays where it is,
@@ -18,6 +19,7 @@ a colleague) at the end.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 import pandas as pd
 
@@ -107,12 +109,26 @@ def _same(values: dict, stored: dict, fields: list[str]) -> bool:
 
 
 def _save_rows(store: Store, kind: str, rows: list[FormRow], stored: pd.DataFrame):
-    """Save what changed; returns (row -> record id or None, counts, reasons by row)."""
+    """Save what changed; returns (row -> record id or None, counts, reasons by row, notes).
+
+    A new row (no ID yet) is keyed by its content, so a rerun after a crash between
+    saving and writing the IDs back finds the record it made instead of a duplicate.
+    The key alone is not enough, though: the same text typed again as a new row (the
+    same note next week, a second identical promise, an earlier version of a record
+    that was edited since) is a new record the user wants, not the old one.  So a
+    record the key finds is taken for this row only when no other row of the sheet
+    shows it and it still holds exactly what the row says; otherwise the row gets a
+    record of its own (the key's next occurrence).  Either way every typed row keeps
+    its own text and gets its own ID: nothing typed is lost or replaced.
+    """
     by_id = {r["record_id"]: r for r in stored.to_dict("records")}
     fields = [f for f in editable_fields(kind) if f != "record_id"]
     result: dict[int, str | None] = {}
     errors: dict[int, str] = {}
+    notes: dict[int, str] = {}
     counts = {"new": 0, "edited": 0, "unchanged": 0, "not saved": 0}
+    # Records the sheet already shows (rows with their ID), and those taken in this pass.
+    taken = {row.record_id for row in rows if row.record_id and not row.blank}
     for row in rows:
         if row.blank:
             continue
@@ -138,20 +154,33 @@ def _save_rows(store: Store, kind: str, rows: list[FormRow], stored: pd.DataFram
             store.save_version(kind, row.values, record_id=row.record_id, key=key)
             result[row.position] = row.record_id
             counts["edited"] += 1
-        else:
-            # A new row's key is its content: saved twice (a rerun after a crash),
-            # it is one record.  An identical row typed twice is one record too.
-            w = store.save_version(kind, row.values,
-                                   key=f"{kind}:new:{stable_key(*sorted(row.values.items()))}")
-            rid = w.record_id or _record_of(store, kind, row.values)
-            result[row.position] = rid
-            counts["new"] += 1
-    return result, counts, errors
+            continue
+        base = f"{kind}:new:{stable_key(*sorted(row.values.items()))}"
+        for n in itertools.count(1):
+            key = base if n == 1 else f"{base}:{n}"
+            w = store.save_version(kind, row.values, key=key)
+            rid = w.record_id or _record_of(kind, key)
+            if w.new:
+                counts["new"] += 1
+                break
+            earlier = by_id.get(rid)
+            if rid not in taken and earlier is not None and _same(row.values, earlier, fields):
+                # Saved before with exactly this content and shown on no row: a run that
+                # stopped before writing the ID back (or a colleague's identical entry).
+                counts["unchanged"] += 1
+                notes[row.position] = (f"already in the activity store as {FORMS[kind].key} "
+                                       f"{rid}, the same content saved "
+                                       f"{pd.Timestamp(earlier['created_at']):%Y-%m-%d %H:%M} "
+                                       f"UTC by {earlier['created_by']}; the row now shows it")
+                break
+        taken.add(rid)
+        result[row.position] = rid
+    return result, counts, errors, notes
 
 
-def _record_of(store: Store, kind: str, values: dict) -> str:
-    """The record an earlier, identical save created (the key was already used)."""
-    key = f"{kind}:new:{stable_key(*sorted(values.items()))}"
+def _record_of(kind: str, key: str) -> str:
+    """The record an earlier save under *key* created (for activity rows that predate
+    the record id in their payload): Store.save_version derives it from the key."""
     return stable_key(kind, key)[:16]
 
 
@@ -236,12 +265,12 @@ def save_to_store(port: WorkbookPort, progress: Progress, store: Store | None = 
     today = today or dt.date.today()
     defaults = FormDefaults(today, settings.currency, store.user)
     typed = read_account_sheets(port, defaults)
-    saved, errors = {}, {}
+    saved, errors, notes = {}, {}, {}
     totals = {"new": 0, "edited": 0, "unchanged": 0, "not saved": 0}
     for i, kind in enumerate(FORMS):
         progress(i, len(FORMS) + 1, f"saving {FORMS[kind].sheet}")
-        saved[kind], counts, errors[kind] = _save_rows(store, kind, typed[kind],
-                                                       store.latest(kind))
+        saved[kind], counts, errors[kind], notes[kind] = _save_rows(
+            store, kind, typed[kind], store.latest(kind))
         for k, v in counts.items():
             totals[k] += v
     progress(len(FORMS), len(FORMS) + 1, "rewriting the sheets")
@@ -251,7 +280,9 @@ def save_to_store(port: WorkbookPort, progress: Progress, store: Store | None = 
                        else r for r in typed[kind]]
     write_account_sheets(port, account_frames(store, today), typed, saved)
     details = tuple(f"{FORMS[k].sheet} row {p + 1}: NOT SAVED: {why}"
-                    for k, e in errors.items() for p, why in sorted(e.items()))
+                    for k, e in errors.items() for p, why in sorted(e.items())) + \
+        tuple(f"{FORMS[k].sheet} row {p + 1}: {what}"
+              for k, n in notes.items() for p, what in sorted(n.items()))
     message = (f"Saved to the activity store ({store.url}): {totals['new']} new, "
                f"{totals['edited']} edited, {totals['unchanged']} unchanged")
     if totals["not saved"]:
