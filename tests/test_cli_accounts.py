@@ -93,3 +93,19 @@ def test_contacts(tmp_path):
     assert "Ann Lee" in listed and "ap@c1.example" in listed and " es " in listed
     bad = xlar("contacts", "add", "C1", "X", "--language", "fr", "--db", db)
     assert bad.returncode == 2 and "en or es" in bad.stderr
+
+
+def test_worklist_amounts_in_currencies_without_two_decimals(tmp_path):
+    """Yen have no minor unit and dinars three: the worklist shows what the sheet holds."""
+    wb = tmp_path / "AR Workbench.xlsx"
+    src = tmp_path / "export.csv"
+    src.write_text("Customer ID,Customer Name,Invoice,Due Date,Open Balance,Currency\n"
+                   "JP1,Yamada KK,I-1,2026-08-01,5000,JPY\n"
+                   "KW1,Gulf Trading,I-2,2026-08-01,1.234,KWD\n"
+                   "US1,Acme Inc,I-3,2026-08-01,12.50,USD\n")
+    assert xlar("refresh", wb, "--source", src, "--as-of", "2026-10-31").returncode == 0
+    r = xlar("worklist", wb)
+    assert r.returncode == 0, r.stderr
+    text = out(r)
+    assert "¥5,000" in text and "¥500,000" not in text
+    assert "KWD1.234" in text and "$12.50" in text

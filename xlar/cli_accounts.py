@@ -310,7 +310,7 @@ def contacts_list(customer: Annotated[str | None, typer.Argument()] = None,
 def worklist_cmd(workbook: Path, top: Annotated[int, typer.Option(help="Rows to show.")] = 25):
     """Show today's worklist of a workbench (refreshes it first)."""
     from xlar.actions import run_on_file
-    from xlar.money import format_money
+    from xlar.money import format_money, minor_digits
     from xlar.workbench.port import XlsxPort
 
     run_on_file("refresh_aging", workbook)
@@ -319,9 +319,13 @@ def worklist_cmd(workbook: Path, top: Annotated[int, typer.Option(help="Rows to 
     for c in ("#", "Customer", "Past due", "Why"):
         t.add_column(c, overflow="fold")
     ranked = frame[frame["Rank"].notna()].head(top)
-    for r in ranked.itertuples():
-        t.add_row(str(int(r.Rank)), f"{r[3]} ({r[2]})",
-                  format_money(round((r[5] or 0) * 100), r[4]), r.Why)
+    for r in ranked.to_dict("records"):
+        # The sheet holds the amount in the currency's units: yen have no minor unit,
+        # dinars three, so the scale is the currency's, not a fixed 100.
+        past_due = 0 if pd.isna(r["Past Due"]) else r["Past Due"]
+        minor = round(past_due * 10 ** minor_digits(r["Currency"]))
+        t.add_row(str(int(r["Rank"])), f"{r['Customer Name']} ({r['Customer ID']})",
+                  format_money(minor, r["Currency"]), r["Why"])
     console.print(t)
 
 
