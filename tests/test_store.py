@@ -557,13 +557,41 @@ def test_url_order_of_precedence(tmp_path, monkeypatch):
     default = resolve_url(workbook=workbook)
     assert default.drivername == "sqlite"
     assert Path(default.database) == tmp_path / "AR Workbench 2026.activity.sqlite"
-    assert resolve_url(workbook=workbook, setting="sqlite:///team.sqlite").database == \
-        "team.sqlite"
+    # the Settings sheet's relative file is beside the workbench (see the next test)
+    assert Path(resolve_url(workbook=workbook, setting="sqlite:///team.sqlite").database) == \
+        tmp_path / "team.sqlite"
 
     monkeypatch.setenv("XLAR_DB_URL", "postgresql://collections@dbhost/ar")
     env = resolve_url(workbook=workbook, setting="sqlite:///team.sqlite")
     assert (env.drivername, env.host, env.database) == ("postgresql+psycopg", "dbhost", "ar")
     # a URL the caller gives (--db) wins over everything
+    assert resolve_url("sqlite:///cli.sqlite", workbook, "sqlite:///team.sqlite").database == \
+        "cli.sqlite"
+
+
+def test_a_relative_sqlite_file_in_the_settings_is_beside_the_workbench(tmp_path, monkeypatch):
+    """The Settings sheet travels with the workbook: 'sqlite:///team.sqlite' there means the
+    file in the workbench's folder, whichever folder Excel or the CLI was started from."""
+    monkeypatch.delenv("XLAR_DB_URL", raising=False)
+    books, elsewhere = tmp_path / "books", tmp_path / "elsewhere"
+    books.mkdir()
+    elsewhere.mkdir()
+    workbook = books / "AR Workbench.xlsx"
+    monkeypatch.chdir(elsewhere)
+    first = open_store(workbook=workbook, setting="sqlite:///team.sqlite", user="ana")
+    first.record("note_saved", key="k1")
+    first.engine.dispose()
+    assert (books / "team.sqlite").is_file() and not (elsewhere / "team.sqlite").exists()
+    monkeypatch.chdir(tmp_path)      # started from another folder: the same store
+    again = open_store(workbook=workbook, setting="sqlite:///team.sqlite")
+    assert not again.record("note_saved", key="k1").new
+    again.engine.dispose()
+    resolved = resolve_url(workbook=workbook, setting="sqlite:///data/team.sqlite")
+    assert Path(resolved.database) == books / "data" / "team.sqlite"
+    # an absolute path stays; a URL given on the command line is the caller's, as typed
+    absolute = tmp_path / "shared" / "ar.sqlite"
+    assert Path(resolve_url(workbook=workbook, setting=f"sqlite:///{absolute}").database) == \
+        absolute
     assert resolve_url("sqlite:///cli.sqlite", workbook, "sqlite:///team.sqlite").database == \
         "cli.sqlite"
 

@@ -5,7 +5,10 @@ Where the store lives, first match wins:
 1. a URL given by the caller (``--db``);
 2. the environment variable ``XLAR_DB_URL`` (a team's PostgreSQL:
    ``postgresql+psycopg://collections@dbhost/ar``);
-3. the workbench's ``db_url`` setting;
+3. the workbench's ``db_url`` setting (a relative SQLite path in it, such as
+   ``sqlite:///team.sqlite``, is relative to the workbench's folder, as the
+   Settings sheet's file paths are: the same store whichever folder Excel or the
+   command line was started from);
 4. an SQLite file beside the workbench: ``<workbench name>.activity.sqlite``
    (or ``~/.xlar/activity.sqlite`` without a workbench).
 
@@ -57,6 +60,9 @@ def resolve_url(url: str | None = None, workbook: Path | None = None,
         shown = re.sub(r"(://[^:/@]*):[^@]*@", r"\1:***@", text)  # never echo a password
         raise StoreError(f"the store URL {shown!r} is not a database URL (e.g. "
                          "postgresql+psycopg://user@host/db or sqlite:///path)") from None
+    from_setting = not url and not os.environ.get("XLAR_DB_URL")
+    if from_setting and workbook is not None:
+        u = _beside_workbook(u, Path(workbook))
     if u.drivername == "postgresql":  # psycopg 3 is the driver xlar ships with
         u = u.set(drivername="postgresql+psycopg")
     if u.password is None and not u.drivername.startswith("sqlite"):
@@ -66,6 +72,24 @@ def resolve_url(url: str | None = None, workbook: Path | None = None,
         if found:
             u = u.set(password=found)
     return u
+
+
+def _beside_workbook(u: URL, workbook: Path) -> URL:
+    """A relative SQLite file named on the Settings sheet, made relative to the workbench.
+
+    The sheet travels with the workbook: resolved against the current directory, the
+    same setting would open a different (new, empty) store depending on where Excel
+    or the command line was started.  Absolute paths, ``~``, in-memory databases and
+    ``file:`` URIs are left as written; a URL from ``--db`` or ``XLAR_DB_URL`` is the
+    caller's, relative to where the caller is.
+    """
+    db = u.database or ""
+    if not u.drivername.startswith("sqlite") or db in ("", ":memory:") or db.startswith("file:"):
+        return u
+    path = Path(db).expanduser()
+    if path.is_absolute():
+        return u.set(database=str(path))
+    return u.set(database=str(workbook.absolute().parent / path))
 
 
 def display_url(url: URL) -> str:
