@@ -60,6 +60,28 @@ def expected_payment_count(root: ET.Element) -> int:
     return total
 
 
+def batch_blocks(root: ET.Element) -> list[dict]:
+    """Every NtryDtls/Btch, read with ElementTree: its entry's number, NbOfTxs, TtlAmt
+    (signed cents, or None), and the TxDtls beside it (how many, their signed sum)."""
+    out = []
+    for n, ntry in enumerate(root.findall(".//{*}Ntry"), start=1):
+        for block in ntry.findall("{*}NtryDtls"):
+            btch = block.find("{*}Btch")
+            if btch is None:
+                continue
+            txs = block.findall("{*}TxDtls")
+            total = btch.find("{*}TtlAmt")
+            sign_of = btch if btch.find("{*}CdtDbtInd") is not None else ntry
+            out.append({
+                "entry": n, "count": int(btch.findtext("{*}NbOfTxs")),
+                "total": signed(total, sign_of) if total is not None else None,
+                "details": len(txs),
+                "details_sum": sum(signed(tx_amount(tx), tx) for tx in txs
+                                   if tx_amount(tx) is not None),
+            })
+    return out
+
+
 def assert_accounted(result) -> None:
     control = result.control
     assert control.lines_accounted, control
@@ -106,7 +128,21 @@ def test_finnish_statement_v02(shared_fixtures):
     assert p.loc[p["amount_cents"] < 0, "amount_cents"].sum() == -debit
     assert check(result, "closing balance CLBD").printed_cents == 2_364_483
     assert result.control.totals_ok, result.control.summary()
-    assert len(result.control.checks) == 1 + 5 + 2  # balance, summary, two batches
+    # balance, summary, two split batches, and entry 3's Btch/NbOfTxs (3 details for 3)
+    assert len(result.control.checks) == 1 + 5 + 2 + 1
+    batches = batch_blocks(root)
+    assert [(b["entry"], b["count"], b["details"]) for b in batches] == [
+        (1, 4, 1), (2, 3, 0), (3, 3, 3), (4, 2, 1), (5, 2, 1), (6, 2, 1)]
+    count = check(result, "entry 3: batch CustRefForPmtBatch9: number of transactions")
+    assert count.ok and "printed 3, read 3" in count.note
+    # The other batches are booked as one amount with one summary detail or none
+    # (the Finnish sample sends their transactions in a camt.054): nothing to
+    # count them against, and the Run Log says so instead of failing a check.
+    lumped = [b["entry"] for b in batches if b["details"] <= 1 < b["count"]]
+    assert lumped == [1, 2, 4, 5, 6]
+    for n in lumped:
+        assert any(d.startswith(f"entry {n}: batch") and "reported as one booking" in d
+                   for d in result.control.decisions), n
 
     # The batch of three debits (entry 3) is split by AmtDtls/TxAmt.
     batch = entries[2].findall("{*}NtryDtls/{*}TxDtls")
@@ -162,6 +198,10 @@ def test_postfinance_notification_v04_isr_batch(shared_fixtures):
     assert p.loc[p["source_line"] == 1, "amount_cents"].sum() == batch_total
     batch = check(result, "entry 1: batch of 5")
     assert batch.ok and batch.printed_cents == batch.read_cents == batch_total
+    # Btch/NbOfTxs of both entries (5 and 1) against the details given.
+    assert [(b["count"], b["details"]) for b in batch_blocks(root)] == [(5, 5), (1, 1)]
+    assert check(result, "entry 1: batch: number of transactions").ok
+    assert check(result, "entry 2: batch: number of transactions").ok
 
     # The 27-digit ISR references, in file order.
     refs = [r.text for r in root.findall(".//{*}Ref") if r.text.isdigit() and len(r.text) == 27]
@@ -350,6 +390,224 @@ def test_a_bad_transaction_in_a_batch_is_rejected_alone(tmp_path):
     assert "transaction 2" in bad["reason"] and "'1.000,00'" in bad["reason"]
     batch = check(result, "entry 2: batch of 3")
     assert not batch.ok and "cannot be read" in batch.note
+
+
+# --------------------------------------------------------------------------- versions 03 and 07
+
+def entry_sums(root: ET.Element) -> tuple[int, int]:
+    """Credits and debits of the booked entries, from their own Amt and CdtDbtInd."""
+    entries = root.findall(".//{*}Ntry")
+    credit = sum(cents(e.findtext("{*}Amt")) for e in entries
+                 if e.findtext("{*}CdtDbtInd") == "CRDT")
+    debit = sum(cents(e.findtext("{*}Amt")) for e in entries
+                if e.findtext("{*}CdtDbtInd") == "DBIT")
+    return credit, debit
+
+
+def balance(root: ET.Element, code: str) -> int:
+    bal = next(b for b in root.findall(".//{*}Bal")
+               if b.findtext("{*}Tp/{*}CdOrPrtry/{*}Cd") == code)
+    return signed(bal.find("{*}Amt"), bal)
+
+
+def transactions(root: ET.Element) -> list[ET.Element]:
+    return root.findall(".//{*}Ntry/{*}NtryDtls/{*}TxDtls")
+
+
+def test_statement_v03_sepa_collection_batch_charges_and_discount():
+    path = HERE / "camt053_v03_sepa_collection.xml"
+    root = xml_root(path)
+    result = read_camt(path)
+    assert_accounted(result)
+    p, r, control = result.payments, result.remittances, result.control
+    assert control.layout == "camt.053.001.03"
+    assert any("version 03" in d for d in control.decisions)
+    assert control.totals_ok, control.summary()
+    assert result.rejections.empty
+
+    entries = root.findall(".//{*}Ntry")
+    assert len(entries) == 4
+    assert len(p) == expected_payment_count(root) == 6
+    credit, debit = entry_sums(root)
+    assert (credit, debit) == (462_750, 1_250)  # by hand: 1,250 + 2,400 + 977.50; 12.50
+    assert p.loc[p["amount_cents"] > 0, "amount_cents"].sum() == credit
+    assert p.loc[p["amount_cents"] < 0, "amount_cents"].sum() == -debit
+    closing = check(result, "closing balance CLBD")
+    assert closing.printed_cents == balance(root, "CLBD") == balance(root, "OPBD") + credit - debit
+    assert check(result, "number of all entries").note.startswith("printed 4, read 4")
+    assert check(result, "sum of all entries").read_cents == credit + debit
+    assert check(result, "net of all entries").read_cents == credit - debit  # TtlNetNtryAmt
+
+    # The direct-debit collection: split by TxDtls/Amt, its batch counted and totalled.
+    (batch,) = batch_blocks(root)
+    assert (batch["entry"], batch["count"], batch["details"]) == (2, 3, 3)
+    assert batch["total"] == batch["details_sum"] == 240_000
+    count = check(result, "entry 2: batch LS-CORE-0410: number of transactions")
+    assert count.ok and "printed 3, read 3" in count.note
+    total = check(result, "entry 2: batch LS-CORE-0410: total (Btch/TtlAmt)")
+    assert total.ok and total.printed_cents == total.read_cents == batch["total"]
+    collection = p[p["source_line"] == 2]
+    txs = entries[1].findall("{*}NtryDtls/{*}TxDtls")
+    assert list(collection["amount_cents"]) == [signed(tx.find("{*}Amt"), tx) for tx in txs]
+    assert list(collection["end_to_end_id"]) == [tx.findtext("{*}Refs/{*}EndToEndId")
+                                                 for tx in txs]
+    assert list(collection["payer_name"]) == [tx.findtext("{*}RltdPties/{*}Dbtr/{*}Nm")
+                                              for tx in txs]
+    assert set(collection["kind"]) == {"sepa"}  # RDDT/ESDD
+    # RF references as printed, spaces removed ("RF56 2026 0133" is one reference).
+    assert list(collection["creditor_reference"]) == ["RF1320260131", "RF5620260133", ""]
+    assert collection["remittance"].tolist()[2] == "Rechnung 2026-0140"
+
+    first = p.iloc[0]
+    assert (first["payer_name"], first["payer_account"], first["payer_bank"]) == (
+        "Nordbahn Logistik GmbH", "DE44500105175407324931", "INGDDEFFXXX")  # v03: .../BIC
+    assert (first["remittance"], first["end_to_end_id"]) == ("RE 2026-0117 KD 40017",
+                                                             "NB-2026-0412-77")
+    fee = p[p["source_line"] == 3].iloc[0]
+    assert (fee["amount_cents"], fee["remittance"]) == (-1_250, "KONTOFUEHRUNG MAERZ 2026")
+
+    # 1,000.00 due less a 20.00 discount = 980.00 remitted; 2.50 of charges taken
+    # (v03 repeats Chrgs/Amt), so 977.50 booked, valued the next day.
+    bellini = p[p["source_line"] == 4].iloc[0]
+    assert (bellini["amount_cents"], bellini["charges_cents"]) == (97_750, 250)
+    assert bellini["end_to_end_id"] == ""  # NOTPROVIDED
+    assert bellini["value_date"].date().isoformat() == "2026-04-15"
+    doc = r[r["payment_id"] == bellini["payment_id"]].iloc[0]
+    assert (doc["document"], doc["amount_cents"], doc["discount_cents"]) == ("2026-0098",
+                                                                             98_000, 2_000)
+    assert r["document"].tolist() == ["2026-0131", "2026-0098"]
+
+
+def test_statement_v07_qr_batch_charges_and_refund():
+    path = HERE / "camt053_v07_qr_batch.xml"
+    root = xml_root(path)
+    result = read_camt(path)
+    assert_accounted(result)
+    p, r, control = result.payments, result.remittances, result.control
+    assert control.layout == "camt.053.001.07"
+    assert control.totals_ok, control.summary()
+
+    assert len(root.findall(".//{*}Ntry")) == 3
+    assert len(p) == expected_payment_count(root) == 4
+    credit, debit = entry_sums(root)
+    assert (credit, debit) == (793_500, 23_000)  # by hand: 3,150 + 4,785; 230
+    assert control.totals_read == {"CHF": credit - debit}
+    assert check(result, "closing balance CLBD").printed_cents == \
+        balance(root, "OPBD") + credit - debit == 3_270_500
+    assert check(result, "net of all entries").read_cents == credit - debit  # TtlNetNtry
+
+    (batch,) = batch_blocks(root)
+    assert (batch["count"], batch["details"], batch["total"]) == (2, 2, 315_000)
+    assert check(result, "entry 1: batch: number of transactions").ok
+    total = check(result, "entry 1: batch: total (Btch/TtlAmt)")
+    assert total.ok and total.read_cents == batch["details_sum"] == batch["total"]
+
+    txs = transactions(root)
+    assert list(p["amount_cents"]) == [signed(tx.find("{*}Amt"), tx) for tx in txs]
+    assert list(p["bank_reference"]) == [tx.findtext("{*}Refs/{*}AcctSvcrRef") for tx in txs]
+    # v07 wraps the party (Dbtr/Pty/Nm) and names the bank by BICFI.
+    names = [tx.findtext("{*}RltdPties/{*}Dbtr/{*}Pty/{*}Nm") for tx in txs[:3]]
+    assert list(p["payer_name"][:3]) == names
+    assert p["payer_bank"].tolist()[0] == "UBSWCHZH80A"
+    # 27-digit QR references, the second printed in groups as on the slip.
+    refs = ["".join(ref.text.split()) for ref in root.findall(".//{*}CdtrRefInf/{*}Ref")]
+    assert refs == ["000000000000000000050231008", "000000000000000000050234004", "RF5450219"]
+    assert list(p["creditor_reference"][:3]) == refs
+    assert p["end_to_end_id"].tolist()[1] == ""  # NOTPROVIDED
+
+    # Charges of 15.00 taken from 4,800.00 (Chrgs/Rcrd, ChrgInclInd true).
+    helvetia = p.iloc[2]
+    assert (helvetia["amount_cents"], helvetia["charges_cents"]) == (478_500, 1_500)
+    assert r[["document", "amount_cents"]].values.tolist() == [["50219", 480_000]]
+    # The refund is a debit naming the customer it went to, not us.
+    refund = p.iloc[3]
+    assert (refund["amount_cents"], refund["payer_name"], refund["payer_account"]) == (
+        -23_000, "Baeckerei Frei", "CH8300700110000204757")
+    assert refund["remittance"] == "Rueckerstattung Gutschrift 7781"
+
+
+def test_notification_v03_batch_count_and_total_checked():
+    path = HERE / "camt054_v03_credit_batch.xml"
+    root = xml_root(path)
+    result = read_camt(path)
+    assert_accounted(result)
+    p, control = result.payments, result.control
+    assert control.layout == "camt.054.001.03"
+    assert control.totals_ok, control.summary()
+
+    assert len(root.findall(".//{*}Ntfctn/{*}Ntry")) == 2
+    assert len(p) == expected_payment_count(root) == 4
+    credit, debit = entry_sums(root)
+    assert (credit, debit) == (619_000, 0)  # by hand: 5,430.00 + 760.00
+    assert p["amount_cents"].sum() == credit
+    assert check(result, "sum of all entries").printed_cents == credit
+
+    batches = batch_blocks(root)
+    assert [(b["count"], b["details"], b["total"]) for b in batches] == [(3, 3, 543_000),
+                                                                          (1, 1, None)]
+    assert batches[0]["details_sum"] == batches[0]["total"]
+    count = check(result, "entry 1: batch VIR-LOT-20260602: number of transactions")
+    assert count.ok and "printed 3, read 3" in count.note
+    assert check(result, "entry 1: batch VIR-LOT-20260602: total").printed_cents == 543_000
+    assert check(result, "entry 2: batch: number of transactions").ok
+    assert not [c for c in control.checks if c.label.startswith("entry 2: batch: total")]
+
+    txs = transactions(root)
+    assert list(p["amount_cents"]) == [signed(tx.find("{*}Amt"), tx) for tx in txs]
+    assert list(p["payer_name"]) == [tx.findtext("{*}RltdPties/{*}Dbtr/{*}Nm") for tx in txs]
+    assert list(p["remittance"]) == ["FACT F26-0456 CLIENT 7730", "", "F26-0449 SOLDE",
+                                     "FACTURE F26-0470 ACOMPTE"]
+    assert list(p["creditor_reference"]) == ["", "RF83F260461", "", ""]
+    assert result.remittances[["document", "amount_cents"]].values.tolist() == [
+        ["F26-0461", 310_000]]
+    assert (p["account"] == "FR1420041010050500013M02606").all()
+
+
+@pytest.mark.parametrize("old,new,label,printed,read,words", [
+    ("<NbOfTxs>3</NbOfTxs>", "<NbOfTxs>4</NbOfTxs>", "number of transactions", None, 3,
+     "printed 4, read 3 - DOES NOT MATCH; transactions the bank counted are missing"),
+    ('<TtlAmt Ccy="EUR">5430.00</TtlAmt>', '<TtlAmt Ccy="EUR">5340.00</TtlAmt>', "total",
+     534_000, 543_000, "DOES NOT MATCH (difference \u20ac90.00)"),
+], ids=["NbOfTxs", "TtlAmt"])
+def test_a_batch_whose_count_or_total_does_not_match_is_reported(tmp_path, old, new, label,
+                                                                  printed, read, words):
+    path = edited(tmp_path, "camt054_v03_credit_batch.xml", (old, new))
+    result = read_camt(path)
+    assert_accounted(result)
+    bad = check(result, f"entry 1: batch VIR-LOT-20260602: {label}")
+    assert not bad.ok and (bad.printed_cents, bad.read_cents) == (printed, read)
+    assert words in bad.describe()
+    assert not result.control.ok
+    # Only that check fails; every transaction is still read.
+    assert [c.label for c in result.control.checks if not c.ok] == [bad.label]
+    assert len(result.payments) == 4 and result.payments["amount_cents"].sum() == 619_000
+
+
+def test_statement_counts_and_sums_that_do_not_match_are_reported(tmp_path):
+    path = edited(tmp_path, "camt053_v03_sepa_collection.xml",
+                  ("<NbOfNtries>4</NbOfNtries>", "<NbOfNtries>5</NbOfNtries>"),
+                  ("<Sum>4627.50</Sum>", "<Sum>4672.50</Sum>"))
+    result = read_camt(path)
+    assert_accounted(result)
+    count = check(result, "number of all entries")
+    assert not count.ok and "printed 5, read 4 - DOES NOT MATCH" in count.describe()
+    credits = check(result, "sum of credit entries")
+    assert not credits.ok and (credits.printed_cents, credits.read_cents) == (467_250, 462_750)
+    assert len(result.payments) == 6
+
+
+@pytest.mark.parametrize("tag,label", [("NbOfNtries", "number of all entries (TtlNtries)"),
+                                       ("NbOfTxs", "number of transactions (Btch/NbOfTxs)")])
+def test_a_printed_count_that_is_no_number_fails_its_check(tmp_path, tag, label):
+    # '\u00b2' passes str.isdigit() but is no count int() can read.
+    path = edited(tmp_path, "camt054_v03_credit_batch.xml",
+                  (f"<{tag}>{'2' if tag == 'NbOfNtries' else '3'}</{tag}>",
+                   f"<{tag}>\u00b2</{tag}>"))
+    result = read_camt(path)
+    assert_accounted(result)
+    (bad,) = [c for c in result.control.checks if not c.ok]
+    assert bad.label.endswith(label) and "is not a number" in bad.note
+    assert len(result.payments) == 4
 
 
 def test_payment_ids_do_not_depend_on_the_file_name(tmp_path):

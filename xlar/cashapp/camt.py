@@ -3,6 +3,13 @@ debit/credit notifications (and camt.052 intraday reports, which share their
 shape), versions 02 to 08, recognised by their namespace
 (``urn:iso:std:iso:20022:tech:xsd:camt.053.001.08``).
 
+Why xlar reads camt itself (libraries tried 2026-11-23 on ``../shared/fixtures/camt``):
+``pycamt`` 1.1.1 reads camt.053 only (``Camt053ParseError`` on both camt.054 files) and,
+on the Finnish statement takes the instructed USD 3,200.00 and EUR 5,500.00 for the booked
+EUR 2,120.00 and 5,455.00 and gives 10,000.00 as the closing balance (23,644.83); ``camt053``
+0.0.20 gets entries and balances right but keeps no transaction amounts, remittance,
+references or charges.  Neither checks a control total nor rejects a bad amount ('6O0.00').
+
 What a statement carries, and where it goes::
 
     Document/BkToCstmrStmt/Stmt            one account, one currency   (Ntfctn, Rpt)
@@ -14,6 +21,7 @@ What a statement carries, and where it goes::
         BookgDt, ValDt (Dt or DtTm)        -> booking_date, value_date
         BkTxCd Domn/Fmly/SubFmlyCd, Prtry  -> bank_code, kind
         AcctSvcrRef, NtryRef               -> bank_reference
+        NtryDtls/Btch NbOfTxs, TtlAmt      -> checked against the TxDtls given with it
         NtryDtls/TxDtls                    the payments booked together (a batch)
           Amt | AmtDtls/TxAmt/Amt          -> the transaction's own amount
           Refs/EndToEndId, AcctSvcrRef     -> end_to_end_id, bank_reference
@@ -29,7 +37,11 @@ becomes one payment per transaction, and the entry's amount is checked
 against their sum (a control check).  An entry without details, or whose
 several transactions do not all say their amount, stays one payment of the
 entry's amount: the money cannot be split without inventing figures, and
-their texts and references are all kept on it.
+their texts and references are all kept on it.  A batch's own count and
+total (``Btch/NbOfTxs``, ``Btch/TtlAmt``) are checked against the
+transaction details given with it; a batch the bank reports as one booking
+with no more than one detail (the transactions themselves sent apart, in a
+camt.054) has nothing to count, and a decision says so.
 
 **Rows, for** :class:`~xlar.imports.common.Control`.  An XML file has no lines a
 specialist counts, so the reader counts the records it walked:
@@ -129,6 +141,7 @@ _XML_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:T[0-9:.]+(?:Z|[+-]\d{2}:\d{2})?)
 # Dates outside these years are typing errors (and beyond what a date column holds).
 _PLAUSIBLE_YEARS = range(1900, 2200)
 _NOT_PROVIDED = {"NOTPROVIDED", "NOT PROVIDED"}
+_COUNT = re.compile(r"[0-9]{1,15}")
 
 _SAFE_PARSER_OPTIONS = dict(resolve_entities=False, no_network=True, load_dtd=False,
                             dtd_validation=False, huge_tree=False, remove_comments=True,
@@ -558,10 +571,16 @@ def summary_checks(summary: etree._Element | None, kept: list[_Booked], rejected
     return checks
 
 
+def _is_count(text: str) -> bool:
+    # Max15NumericText, as NbOfNtries and NbOfTxs are defined: str.isdigit() would
+    # also take '²', which int() cannot read.
+    return _COUNT.fullmatch(text) is not None
+
+
 def _count_check(label: str, line: int, currency: str, printed: str, read: int,
                  note: str) -> ControlCheck:
     # A count is not money: it goes in the note, which describe() shows as is.
-    if not printed.isdigit():
+    if not _is_count(printed):
         return ControlCheck(label, "", line, currency, None, read, False,
                             f"the printed count {printed!r} is not a number; {read} read")
     ok = int(printed) == read
@@ -595,6 +614,7 @@ def _read_entry(ntry: etree._Element, number: int, stmt: _Statement,
         reading.reject(number, head.raw, f"entry {number}: {_not_booked(head.status)}",
                        head.amount)
         return None
+    batch_checks(ntry, head, reading)
     txs = ntry.findall("NtryDtls/TxDtls")
     if len(txs) >= 2 and all(_own_amount(tx) is not None for tx in txs):
         _read_batch(ntry, txs, head, stmt, reading)
@@ -610,6 +630,90 @@ def _read_entry(ntry: etree._Element, number: int, stmt: _Statement,
                            own_account=stmt.account)
     _add_payment(reading, head, head.amount, details, stmt, head.reference or f"entry {number}")
     return head
+
+
+def batch_checks(ntry: etree._Element, head: EntryHead, reading: _Reading) -> None:
+    """Each ``NtryDtls/Btch`` of a booked entry against the transaction details beside it.
+
+    ``NbOfTxs`` is compared with how many ``TxDtls`` the block gives and
+    ``TtlAmt`` with what their own amounts add up to (with the entry's
+    amount when they give none and the batch is the entry's only block).
+    A count the file cannot be held to is said in a decision, not checked:
+    banks that book a batch as one amount often give one summary detail or
+    none and send the transactions in a separate camt.054 (the Finnish
+    sample's salary and incoming-payment batches do), which is not an error.
+    """
+    blocks = ntry.findall("NtryDtls")
+    for block in blocks:
+        btch = block.find("Btch")
+        if btch is None:
+            continue
+        txs = block.findall("TxDtls")
+        line = btch.sourceline or head.xml_line
+        name = _text(btch, "PmtInfId") or _text(btch, "MsgId")
+        where = f"entry {head.number}: batch{' ' + name if name else ''}"
+        currency = head.amount.currency
+        printed = _text(btch, "NbOfTxs")
+        if printed:
+            if _is_count(printed) and (not txs or len(txs) == 1 < int(printed)):
+                reading.decisions.append(
+                    f"{where} ({printed} transaction(s), Btch/NbOfTxs) is reported as one "
+                    f"booking with {len(txs) or 'no'} transaction detail: nothing to count "
+                    "them against; it is one payment of the entry's amount (the bank sends "
+                    "the transactions apart, e.g. in a camt.054)")
+            else:
+                missing = (int(printed) - len(txs)) if _is_count(printed) else 0
+                note = ("transactions the bank counted are missing from the file"
+                        if missing > 0 else "the file gives more transactions than the bank "
+                        "counted" if missing < 0 else "")
+                reading.checks.append(_count_check(
+                    f"{where}: number of transactions (Btch/NbOfTxs)", line, currency,
+                    printed, len(txs), note))
+        total_el = btch.find("TtlAmt")
+        if total_el is not None:
+            check = _batch_total_check(btch, total_el, txs, ntry, head, where, line,
+                                       only_block=len(blocks) == 1)
+            if isinstance(check, str):
+                reading.decisions.append(check)
+            else:
+                reading.checks.append(check)
+
+
+def _batch_total_check(btch: etree._Element, total_el: etree._Element,
+                       txs: list[etree._Element], ntry: etree._Element, head: EntryHead,
+                       where: str, line: int, only_block: bool) -> ControlCheck | str:
+    """``Btch/TtlAmt`` against the batch's transactions (a decision when it cannot be)."""
+    label = f"{where}: total (Btch/TtlAmt)"
+    entry_sign = _text(ntry, "CdtDbtInd")
+    # Btch/CdtDbtInd is optional: without it the batch goes the entry's way.
+    printed = read_amount(total_el, _text(btch, "CdtDbtInd") or entry_sign,
+                          head.amount.currency)
+    currency = printed.currency or head.amount.currency
+    if printed.error:
+        return ControlCheck(label, "", line, currency, None, 0, False,
+                            f"the printed total cannot be read: {printed.error}")
+    if txs and all(_own_amount(tx) is not None for tx in txs):
+        read, notes = 0, []
+        for tx in txs:
+            amount = read_amount(_own_amount(tx), _text(tx, "CdtDbtInd") or entry_sign,
+                                 currency)
+            if amount.error:
+                notes.append("a transaction's amount cannot be read")
+            elif amount.currency != currency:
+                notes.append(f"a transaction in {amount.currency} is not added")
+            else:
+                read += amount.cents
+        ok = read == printed.cents and not notes
+        return ControlCheck(label, "", line, currency, printed.cents, read, ok,
+                            "; ".join(dict.fromkeys(notes)))
+    if only_block and head.amount.currency == currency:
+        # No amounts of their own: the batch is the whole booking.
+        ok = head.amount.cents == printed.cents
+        return ControlCheck(label, "", line, currency, printed.cents, head.amount.cents, ok,
+                            "" if ok else "compared with the entry's amount (the "
+                            "transactions give none of their own)")
+    return (f"{where}: its total {_money(printed)} (Btch/TtlAmt) cannot be checked: the "
+            "transactions give no amounts of their own and the entry holds other batches")
 
 
 def _compare_single_transaction(ntry: etree._Element, tx: etree._Element, head: EntryHead,
