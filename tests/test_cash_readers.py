@@ -16,7 +16,9 @@ from hypothesis import strategies as st
 
 from xlar.cashapp.cards import (
     FULL_CARD_NUMBER,
+    card_field_has_card_number,
     looks_like_card_number,
+    mask_card_field,
     mask_card_numbers,
     read_card_payments,
 )
@@ -312,6 +314,48 @@ def test_a_card_number_typed_as_a_number_is_caught_though_excel_dropped_a_digit(
     assert "411111111111111" not in all_text(r)
 
 
+# A card number with its last digit mistyped: 4111 1111 1111 1111 is Luhn-valid, so
+# changing one digit makes it fail the check (asserted below with the test's own Luhn).
+MISTYPED = "4111 1111 1111 1112"
+
+
+@pytest.mark.parametrize("typed", [
+    MISTYPED,
+    "4111-1111-1111-1112",
+    "4111111111111112 exp 12/28",
+    "1234 5678 9012 3",                 # 13 digits, fails the Luhn check
+    4111111111111112,                   # typed as a number
+])
+def test_any_long_number_in_the_card_field_is_rejected_luhn_or_not(typed):
+    digits = re.sub(r"\D", "", str(typed))[:16]
+    assert len(digits) >= 13 and not luhn_ok(digits)
+    row = list(GOOD)
+    row[6] = typed
+    r = read_card_payments(card_sheet(row, GOOD[:5] + ("B7C8D9",) + GOOD[6:]))
+    assert_shape(r)
+    (rej,) = r.rejections.itertuples()
+    assert (rej.line, rej.reason) == (2, FULL_CARD_NUMBER)
+    assert "**** **** **** " + digits[-4:] in rej.raw
+    # The other row is read; the typed number is stored nowhere, in no spelling.
+    assert r.payments["bank_reference"].tolist() == ["B7C8D9"]
+    text = all_text(r)
+    for shown in (str(typed), digits, digits[:12], "-".join(re.findall(r"\d{4}", digits))):
+        assert shown not in text
+
+
+def test_a_long_number_in_a_note_is_kept_unless_it_is_a_card_number():
+    # Free text keeps the Luhn rule: a 16-digit order number that fails it is not a card.
+    order = list(GOOD)
+    order[8] = f"PO {MISTYPED}"
+    card = list(GOOD)
+    card[5], card[8] = "Q1W2E3", f"card {VISA}"
+    assert not luhn_ok(MISTYPED.replace(" ", "")) and luhn_ok(VISA.replace(" ", ""))
+    r = read_card_payments(card_sheet(order, card))
+    assert r.payments["remittance"].tolist() == [f"INV 1001 / PO {MISTYPED} / taken by JS"]
+    assert r.rejections[["line", "reason"]].values.tolist() == [[3, FULL_CARD_NUMBER]]
+    assert VISA not in all_text(r)
+
+
 def test_a_valid_row_is_a_card_payment_with_the_last_four_only():
     r = read_card_payments(card_sheet(
         GOOD,
@@ -447,3 +491,14 @@ def test_masking_leaves_no_card_number(text):
 def test_random_input_never_raises(value):
     assert isinstance(looks_like_card_number(value), bool)
     assert isinstance(mask_card_numbers(value), str)
+    assert isinstance(card_field_has_card_number(value), bool)
+    assert not card_field_has_card_number(mask_card_field(value))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(pieces, max_size=6).map("".join))
+def test_the_card_field_masked_keeps_no_run_of_13_digits(text):
+    masked = mask_card_field(text)
+    runs = ("".join(ch for ch in m.group() if ch.isdecimal()) for m in _RUN.finditer(masked))
+    assert all(len(run) < 13 for run in runs)
+    assert card_field_has_card_number(text) or masked == text

@@ -156,12 +156,15 @@ def test_a_card_number_typed_into_the_sheet_is_rejected_and_kept_nowhere(bench):
          good["currency"], "A1B2C3", "4242", "Ana", "by phone"],
         ["2026-11-20", bad["customer_id"], bad["document"], bad["open_cents"] / 100,
          bad["currency"], "777111", "4111 1111 1111 1111", "Ana", "card 4111111111111111"],
+        # a mistyped card number (fails the Luhn check) is still a card number
+        ["2026-11-20", bad["customer_id"], bad["document"], bad["open_cents"] / 100,
+         bad["currency"], "777112", "4111 1111 1111 1112", "Ana", ""],
     ]
     for n, row in enumerate(rows, start=header_row + 1):
         for c, v in enumerate(row, start=1):
             ws.cell(n, c, v)
     ref = ws.tables["CardPayments"].ref
-    ws.tables["CardPayments"].ref = re.sub(r"\d+$", str(header_row + 2), ref)
+    ws.tables["CardPayments"].ref = re.sub(r"\d+$", str(header_row + 3), ref)
     book.save(wb)
 
     out = run_on_file("match_card_payments", wb)
@@ -170,11 +173,13 @@ def test_a_card_number_typed_into_the_sheet_is_rejected_and_kept_nowhere(bench):
     assert list(props["Document"]) == [good["document"]] and props["Approve"].iloc[0] == "Yes"
     card = sheet_rows(wb, "Card Payments", "Date")
     assert "full card number" in str(card["Status"].iloc[1])
+    assert str(card["Status"].iloc[2]).startswith("not matched")
     assert str(card["Card Last Four"].iloc[0]) == "4242"
+    assert str(card["Card Last Four"].iloc[2]) == "**** **** **** 1112"
 
     # the number is nowhere: not in any cell of the workbook, not in the activity store
     book = openpyxl.load_workbook(wb)
-    digits = re.compile(r"4111[ -]?1111[ -]?1111[ -]?1111")
+    digits = re.compile(r"4111[ -]?1111[ -]?1111[ -]?111[12]")
     for sheet in book.worksheets:
         for row in sheet.iter_rows(values_only=True):
             assert not any(digits.search(str(v)) for v in row if v is not None), sheet.title
@@ -282,6 +287,44 @@ def test_money_is_conserved_for_any_postings(lines, per_payment):
         got = int(a.loc[a["payment_id"] == r.payment_id, "apply_cents"].sum()) + \
             r.on_account_cents
         assert got == r.amount_cents
+
+
+def test_a_credit_note_netted_by_the_payer_is_posted_with_the_invoice():
+    """900.00 paid for INV-1 (1,000.00) less credit note CM-7 (100.00): both are
+    cleared; a negative amount on an invoice, or a positive one on a credit, is refused."""
+    items = pd.DataFrame({"customer_id": ["C1", "C1"], "document": ["INV-1", "CM-7"],
+                          "item_key": ["C1|invoice|INV-1", "C1|credit_memo|CM-7"],
+                          "open_cents": [100_000, -10_000], "currency": ["USD", "USD"]})
+
+    def rows(inv, cm):
+        base = {"payment_id": "P1", "value_date": AS_OF, "payer_name": "Acme",
+                "currency": "USD", "customer_id": "C1", "discount_cents": 0,
+                "writeoff_cents": 0, "deduction_cents": 0, "deduction_reason": "",
+                "on_account_cents": 0, "rule": "reference", "payment_cents": inv + cm}
+        return pd.DataFrame([base | {"document": "INV-1", "item_key": "C1|invoice|INV-1",
+                                     "open_cents": 100_000, "apply_cents": inv},
+                             base | {"document": "CM-7", "item_key": "C1|credit_memo|CM-7",
+                                     "open_cents": -10_000, "apply_cents": cm}])
+
+    pays = pd.DataFrame({"payment_id": ["P1"], "payer_name": ["Acme"], "payer_account": [""],
+                         "bank_reference": [""], "source": ["t"]})
+    plan = plan_postings(rows(100_000, -10_000), pays, items)
+    assert plan.refused.empty
+    assert dict(zip(plan.applications["document"], plan.applications["apply_cents"],
+                    strict=True)) == {"INV-1": 100_000, "CM-7": -10_000}
+    t0 = pd.Timestamp("2026-11-20 09:00")
+    after, _ = reflect(items, cash_postings(plan.receipts.assign(created_at=t0),
+                                            plan.applications.assign(created_at=t0),
+                                            list(items.columns)))
+    assert after.empty                                   # both cleared, nothing left open
+
+    refused = plan_postings(rows(100_000, -20_000), pays, items).refused
+    assert refused["reason"].tolist() == ["CM-7 has -$100.00 open; this would take off "
+                                          "-$200.00"]
+    refused = plan_postings(rows(-10_000, 100_000), pays, items).refused
+    assert refused["reason"].tolist() == [
+        "INV-1 has $1,000.00 open: apply a positive amount to an invoice (only a credit "
+        "note netted by the payer is applied as a negative amount)"]
 
 
 # --------------------------------------------------------------------------- settings

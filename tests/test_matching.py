@@ -4,13 +4,18 @@ import datetime as dt
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from xlar.cashapp.checks import read_check_register
 from xlar.cashapp.matching import MatchSettings, match_payments
 from xlar.cashapp.model import payment_frame, remittance_frame
+from xlar.cashapp.posting import plan_postings
 from xlar.cashapp.references import reference_tokens
 from xlar.cashapp.simulate import score, simulate_receipts
+from xlar.cashapp.workbook import _posted_frame
+from xlar.store.api import open_store
 
 D = dt.date
 
@@ -140,6 +145,107 @@ def test_duplicates_unidentified_and_debits_are_not_applied():
     assert unknown["action"].tolist() == ["unidentified"]
     debit = run([pay(-5000, "FEE")], led)
     assert debit["action"].tolist() == ["ignore"]
+
+
+# --------------------------------------------------------------------------- through the store
+
+@pytest.fixture
+def store(tmp_path):
+    opened = open_store(f"sqlite:///{tmp_path / 'activity.sqlite'}", user="ana")
+    yield opened
+    opened.engine.dispose()
+
+
+def propose_with(store, payments, remittances, led, customers=CUSTOMERS):
+    """Proposals as Import Bank File makes them: with what the store learned and posted."""
+    return match_payments(payments, remittances, led, customers, store.learned_accounts(),
+                          _posted_frame(store))
+
+
+def post_sure_ones(store, proposals, payments, led) -> list[str]:
+    """Post the proposals the engine was sure of, as Post Payments does; their ids."""
+    plan = plan_postings(proposals[proposals["action"] == "auto"], payments, led)
+    assert plan.refused.empty, plan.refused.to_dict("records")
+    apps = {k: g.to_dict("records") for k, g in plan.applications.groupby("payment_id")}
+    for r in plan.receipts.to_dict("records"):
+        assert store.post_receipt(r, apps.get(r["payment_id"], [])).new
+    return plan.receipts["payment_id"].tolist()
+
+
+LOCKBOX = """Lockbox 4471 - First Bank - Deposit Listing
+Batch,Item,Check No,Payer Name,Account,Routing,Customer No,Amount,Deposit Date,Invoices
+001,{a},8812,Bolt Industries,44556677,011000138,C200,800.00,10/20/2026,INV-1010
+001,{b},1204,Dunn & Sons,12121212,026009593,C400,"1,000.00",10/20/2026,"1030 = 600; 1031 = 400"
+Batch 001 Total,,,,,,,"1,800.00",,
+"""
+
+
+def test_a_posted_payment_that_comes_back_under_another_id_is_flagged_duplicate(store,
+                                                                              tmp_path):
+    led = items([("C200", "INV-1010", 80_000), ("C400", "INV-1030", 60_000),
+                 ("C400", "INV-1031", 40_000), ("C500", "INV-1050", 7_525)])
+    customers = pd.DataFrame({"customer_id": ["C200", "C400", "C500"],
+                              "customer_name": ["Bolt Industries", "Dunn & Sons", "Evans Co"]})
+    first_file = tmp_path / "lockbox_1020.csv"
+    first_file.write_text(LOCKBOX.format(a=1, b=2), encoding="utf-8")
+    first = read_check_register(first_file)
+    posted = post_sure_ones(store, propose_with(store, first.payments, first.remittances,
+                                                led, customers), first.payments, led)
+    assert sorted(posted) == sorted(first.payments["payment_id"])
+
+    # The bank re-exports the day's listing with the items numbered on from the
+    # morning's (3 and 4, not 1 and 2), and a new check added: the same two checks
+    # now have other payment ids.
+    again = tmp_path / "lockbox_1020_reexport.csv"
+    again.write_text(LOCKBOX.format(a=3, b=4).replace(
+        "Batch 001 Total", "001,5,3390,Evans Co,34343434,026009593,C500,75.25,10/20/2026,"
+        "INV-1050\nBatch 001 Total").replace("1,800.00", "1,875.25"), encoding="utf-8")
+    second = read_check_register(again)
+    assert not set(second.payments["payment_id"]) & set(posted)
+    p = propose_with(store, second.payments, second.remittances, led, customers)
+    by_payer = {second.payments.set_index("payment_id").loc[r.payment_id, "payer_name"]: r
+                for r in p.itertuples()}
+    for payer, earlier in zip(["Bolt Industries", "Dunn & Sons"], posted, strict=True):
+        r = by_payer[payer]
+        # Same payer account, amount, value date and reference (the lockbox batch):
+        # nothing applied, the specialist decides, told which payment it repeats.
+        assert (r.rule, r.action, r.apply_cents, r.document) == ("duplicate", "review", 0, "")
+        assert r.evidence == (f"same payer, amount, date and reference as payment {earlier} "
+                              "posted before")
+    # The new check is no duplicate: it is matched as usual.
+    new = by_payer["Evans Co"]
+    assert (new.rule, new.document, new.action) == ("reference", "INV-1050", "auto")
+
+
+def test_a_payer_account_learned_from_postings_identifies_a_later_payment(store):
+    led = items([("ACME", "INV-1001", 50_000), ("ACME", "INV-1005", 43_210),
+                 ("BETA", "INV-2001", 70_000), ("BETA", "INV-2005", 43_210),
+                 ("GAMMA", "INV-3001", 90_000), ("GAMMA", "INV-3005", 43_210)])
+    acme_iban = "GB29 NWBK 6016 1331 9268 19"   # as ACME's bank printed it
+    parent = "NL91ABNA0417164300"                # pays for both BETA and GAMMA
+    earlier = payment_frame([
+        pay(50_000, "INV 1001", account=acme_iban, pid="E1", day="2026-10-01"),
+        pay(70_000, "INV 2001", account=parent, pid="E2", day="2026-10-02"),
+        pay(90_000, "INV 3001", account=parent, pid="E3", day="2026-10-03"),
+    ])
+    p = propose_with(store, earlier, remittance_frame([]), led)
+    assert post_sure_ones(store, p, earlier, led) == ["E1", "E2", "E3"]
+    # Worked out by hand: only the account that paid one customer is learned.
+    assert store.learned_accounts() == {acme_iban: "ACME"}
+
+    # Later: no reference, no name, an amount three customers have open.
+    later = payment_frame([pay(43_210, account="GB29NWBK60161331926819", pid="L1"),
+                           pay(43_210, account=parent, pid="L2")])
+    q = propose_with(store, later, remittance_frame([]), led)
+    acme = q[q["payment_id"] == "L1"]
+    assert acme[["customer_id", "document", "apply_cents", "action"]].values.tolist() == [
+        ["ACME", "INV-1005", 43_210, "auto"]]
+    assert "payer account GB29NWBK60161331926819 was used by ACME before" in \
+        acme["evidence"].iloc[0]
+    # The parent's account identifies nobody: nothing is applied on its strength.
+    other = q[q["payment_id"] == "L2"]
+    assert other["action"].tolist() != ["auto"] and other["apply_cents"].sum() == 0
+    assert not other["evidence"].str.contains("payer account").any()
 
 
 def test_a_similar_name_is_not_enough_when_two_customers_look_alike():

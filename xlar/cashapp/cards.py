@@ -25,6 +25,13 @@ run is glued to letters (an IBAN, "DE89 3704 0044 0532 0130 00").  A
 number typed into a cell as a number is checked too, and one of 16 to 19
 digits always counts: Excel keeps only 15 significant digits, so a card
 number typed as a number has lost its check digit but is still a card number.
+
+The card field itself (Card Last Four) is held to more: any run of 13 or
+more digits there is taken for a card number, Luhn or not
+(:func:`card_field_has_card_number`), because a card number with a typo in
+it fails the Luhn check and is still the customer's card number.  Free text
+(notes, invoice lists, references) keeps the Luhn rule: there a long number
+that fails it is far more often an order or reference number than a card.
 """
 
 from __future__ import annotations
@@ -51,7 +58,8 @@ from xlar.imports.mapping import HEADER_SYNONYMS, column_lookup, fields_of
 from xlar.money import format_money, is_currency, minor_digits, parse_amount
 
 __all__ = ["read_card_payments", "looks_like_card_number", "mask_card_numbers",
-           "CARD_HEADERS", "FULL_CARD_NUMBER"]
+           "card_field_has_card_number", "mask_card_field", "CARD_HEADERS",
+           "FULL_CARD_NUMBER"]
 
 #: The reason a row with a full card number is rejected.
 FULL_CARD_NUMBER = "a full card number was typed; enter only the last four digits"
@@ -187,6 +195,39 @@ def mask_card_numbers(text) -> str:
             out = out[:start] + _mask(digits) + out[end:]
 
 
+def _long_runs(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, digits) of every run of 13 or more digits in *text*, Luhn or not."""
+    out = []
+    for run in _DIGIT_RUN.finditer(text):
+        digits = "".join(_GROUP.findall(run.group()))
+        if len(digits) >= _MIN_DIGITS:
+            out.append((run.start(), run.end(), digits))
+    return out
+
+
+def card_field_has_card_number(value) -> bool:
+    """True when the card field (Card Last Four) holds more than a card's last digits:
+    13 or more digits in a run (spaces or dashes between groups allowed), whether
+    or not they pass the Luhn check, typed as text or as a number."""
+    digits = _typed_as_number(value)
+    if digits is not None:
+        return len(digits) >= _MIN_DIGITS
+    return bool(_long_runs(_text_of(value))) or looks_like_card_number(value)
+
+
+def mask_card_field(value) -> str:
+    """The card field's text with every run of 13 or more digits masked
+    (``**** **** **** 1112``), and any card number as :func:`mask_card_numbers` does."""
+    digits = _typed_as_number(value)
+    if digits is not None:
+        return _mask(digits) if len(digits) >= _MIN_DIGITS else _text_of(value)
+    out = _text_of(value)
+    while spans := _long_runs(out):
+        for start, end, digits in reversed(spans):
+            out = out[:start] + _mask(digits) + out[end:]
+    return mask_card_numbers(out)
+
+
 def _mask(digits: str) -> str:
     return "**** **** **** " + digits[-4:]
 
@@ -247,13 +288,18 @@ def read_card_payments(frame: pd.DataFrame, display: str = "Card Payments",
     amounts_rejected: list[tuple[int, str]] = []
     first_auth: dict[str, int] = {}
     in_order = 0
+    # The column where only a card's last four digits belong: held to the strict rule.
+    card_field = found.get("last_four")
     for i, row in enumerate(cells):
         line = first_line + i
         if not any(_text_of(v) for v in row):
             skipped["blank"] += 1
             continue
-        raw = mask_card_numbers(row_text(mask_card_numbers(v) for v in row))
-        if any(looks_like_card_number(v) for v in row):
+        raw = mask_card_numbers(row_text(
+            mask_card_field(v) if c == card_field else mask_card_numbers(v)
+            for c, v in enumerate(row)))
+        if any(card_field_has_card_number(v) if c == card_field else looks_like_card_number(v)
+               for c, v in enumerate(row)):
             # Nothing else of the row is said back: any other message could quote the number.
             rejected.append(Rejected(sheet, line, raw, FULL_CARD_NUMBER))
             continue

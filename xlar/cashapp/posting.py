@@ -115,10 +115,10 @@ def _check_payment(pid, rows: pd.DataFrame, pay, items, left: dict) -> tuple[str
     if applied + on_account != amount:
         return (f"applied {money(applied)} + on account {money(on_account)} is not the payment's "
                 f"{money(amount)}: correct the amounts and approve again"), []
-    if (rows[["apply_cents", "discount_cents", "writeoff_cents", "deduction_cents",
+    if (rows[["discount_cents", "writeoff_cents", "deduction_cents",
               "on_account_cents"]] < 0).any().any():
-        return "an amount is negative: amounts applied, discounts, write-offs and deductions " \
-               "are entered as positive numbers", []
+        return "an amount is negative: discounts, write-offs, deductions and amounts left " \
+               "on account are entered as positive numbers", []
     planned = []
     named = rows.loc[rows["item_key"].astype(str) != "", "item_key"]
     twice = named[named.duplicated()]
@@ -135,6 +135,13 @@ def _check_payment(pid, rows: pd.DataFrame, pay, items, left: dict) -> tuple[str
         if str(item["currency"]) != cur:
             return f"{r['document']} is in {item['currency']}, the payment in {cur}", []
         before = left[key]
+        # A credit note the payer netted is applied as a negative amount: it takes the
+        # credit toward zero, as the payment takes the invoices.
+        if (int(r["apply_cents"]) < 0) != (before < 0) and int(r["apply_cents"]):
+            return (f"{r['document']} has {money(before)} open: apply "
+                    + ("a credit note as a negative amount" if before < 0 else
+                       "a positive amount to an invoice (only a credit note netted by the "
+                       "payer is applied as a negative amount)")), []
         reduce = reduction_cents(r)
         after = before - reduce
         if (before > 0 and (after < 0 or after < int(r["deduction_cents"]))) or \

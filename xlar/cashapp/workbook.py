@@ -275,7 +275,14 @@ def import_bank_file(port: WorkbookPort, progress: Progress, file: str | None = 
         "Match the card payments typed on the Card Payments sheet (last four digits only) to "
         "open items and add them to Cash Proposals.")
 def match_card_payments(port: WorkbookPort, progress: Progress, **options) -> Outcome:
-    from xlar.cashapp.cards import mask_card_numbers, read_card_payments
+    from xlar.cashapp.cards import (
+        CARD_HEADERS,
+        card_field_has_card_number,
+        mask_card_field,
+        mask_card_numbers,
+        read_card_payments,
+    )
+    from xlar.text import normalise_header
 
     match = _cash_options(port, options)
     t = port.read_table(CARD_TABLE)
@@ -288,9 +295,14 @@ def match_card_payments(port: WorkbookPort, progress: Progress, **options) -> Ou
     typed = frame.drop(columns=[c for c in ("Status",) if c in frame.columns])
     read = read_card_payments(typed, currency=_settings(port).currency,
                               first_line=t.header_row + 1)
-    # Nothing that looks like a card number stays in the workbook: mask it in place.
+    # Nothing that looks like a card number stays in the workbook: mask it in place.  The
+    # card field is held to more: any long number there is a card number, Luhn or not.
     masked = frame.map(lambda v: mask_card_numbers(v) if isinstance(v, (str, int, float))
                        and not isinstance(v, bool) else v)
+    for col in [c for c in frame.columns
+                if normalise_header(c) in CARD_HEADERS["last_four"]]:
+        masked[col] = frame[col].map(lambda v: mask_card_field(v) if card_field_has_card_number(v)
+                                     else v)
     status = [""] * len(frame)
     for r in read.rejections.itertuples():
         at = int(r.line) - (t.header_row + 1)
