@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from babel.dates import format_date
 from babel.numbers import format_currency
+from docx import Document
 from pypdf import PdfReader
 
 from xlar.actions import run_on_file
@@ -49,9 +49,25 @@ def soffice():
         missing_oracle("LibreOffice (soffice) is not installed")
 
 
+#: The Spanish customer billed in euros, and its one invoice (made 15 days past due below).
+ES_EUR = ("C10023", "INV-104313", 108388)
+
+
 def _ledger():
     # 26 customers, about a third Spanish-speaking, in USD, EUR and MXN.
-    return generate_ledger(seed=11, customers=26, items=230, as_of=AS_OF)
+    ledger = generate_ledger(seed=11, customers=26, items=230, as_of=AS_OF)
+    # With this seed the one Spanish customer billed in euros owes nothing past due: its
+    # invoice is made to fall due on 16 October, so a Spanish letter in euros is certain.
+    cid, doc, cents = ES_EUR
+    who = ledger.customers.set_index("customer_id").loc[cid]
+    assert (who["language"], who["currency"]) == ("es", "EUR")
+    items = ledger.items.copy()
+    mine = items["customer_id"] == cid
+    assert list(items.loc[mine, "document"]) == [doc]
+    assert list(items.loc[mine, "open_cents"]) == [cents]
+    items.loc[mine, "due_date"] = pd.Timestamp(2026, 10, 16)
+    items.loc[mine, "doc_date"] = pd.Timestamp(2026, 9, 16)
+    return ledger._replace(items=items)
 
 
 def _workbench(tmp_path: Path, store_url: str, smtp_port: int | None = None, **settings):
@@ -98,6 +114,12 @@ def _seed(store, aged: pd.DataFrame) -> dict:
     sent(seeded["level4"], 3, AS_OF - dt.timedelta(days=60))
     sent(seeded["level4"], 4, AS_OF - dt.timedelta(days=30))     # at level 4: 4 again
     sent(seeded["gap"], 1, AS_OF - dt.timedelta(days=5))         # too soon for another
+    # A call note written this morning, after the last refresh: only the store has it.
+    store.save_version("note", {"customer_id": seeded["level2"], "document": "",
+                                "note_date": AS_OF - dt.timedelta(days=1),
+                                "text": "AP promised a wire", "outcome": "promise",
+                                "contact": "AP clerk", "next_action": "Call AP Monday",
+                                "next_action_date": AS_OF + dt.timedelta(days=3)})
     store.save_version("exception", {"customer_id": seeded["exception"],
                                      "reason": "Bankruptcy filing: legal handles it",
                                      "until_date": AS_OF + dt.timedelta(days=60),
@@ -160,6 +182,12 @@ def _money(cents: int, currency: str, language: str) -> str:
                            locale=locale)
     # CLDR glues the code to the digits ("USD1,234.56"); letters put a space between.
     return " ".join(re.sub(r"^([A-Z]{3})(\d)", r"\1 \2", text).split())
+
+
+def _euros_es(cents: int) -> str:
+    """An amount in euros as Spanish letters write it (1.234,56 €): worked out by hand."""
+    units, rest = divmod(cents, 100)
+    return f"{units:,}".replace(",", ".") + f",{rest:02d} €"
 
 
 def _edit_letters_sheet(wb: Path, changes: dict[str, dict[str, object]]) -> None:
@@ -247,15 +275,18 @@ def test_preview_make_send_every_past_due_customer_once_at_the_right_level(
             f"{doc_d} (en reclamación)" in _text(folder / letters[cid_d]["pdf"])
 
         # -- A Spanish customer gets a Spanish letter: Spanish dates and amounts.
-        spanish = [e for e in letters.values() if e["language"] == "es"]
-        assert spanish, "the demo ledger has Spanish-speaking customers"
-        es = next((e for e in spanish if "EUR" in e["amounts"]), spanish[0])
+        cid_es, doc_es, cents_es = ES_EUR
+        es = letters[cid_es]
+        assert es["language"] == "es" and es["amounts"] == {"EUR": cents_es}
         text = _text(folder / es["pdf"])
-        assert format_date(AS_OF, "long", locale="es_ES") == "31 de octubre de 2026"
-        assert "31 de octubre de 2026" in text and "Estimados señores" in text
-        assert "Atentamente" in text and "Dear" not in text
-        if "EUR" in es["amounts"]:
-            assert re.search(r"\d{1,3}(\.\d{3})*,\d{2}\s€", text)
+        # Written out by hand: 1,083.88 euros the Spanish way, the dates in Spanish words.
+        assert _euros_es(cents_es) == "1.083,88 €"
+        assert f"Importe pendiente {_euros_es(cents_es)}" in text, text[-600:]
+        assert f"{doc_es} Factura 16 sept 2026 16 oct 2026 15" in text, text
+        assert "31 de octubre de 2026" in text          # the letter's date
+        assert "antes del 14 de noviembre de 2026" in text  # pay within 14 days
+        assert "Estimados señores" in text and "Atentamente" in text
+        assert "Dear" not in text and "October" not in text and "$" not in text
 
         # -- The sheet now says what was made; the report lists everything.
         after = XlsxPort(wb).table_frame("Letters").set_index("Customer ID")
@@ -274,6 +305,21 @@ def test_preview_make_send_every_past_due_customer_once_at_the_right_level(
         for p in partners.values():
             assert (folder / p["xlsx"]).is_file() and (folder / p["pdf"]).is_file()
             assert bool(p["eml"]) == (p["partner"] in ("Dana Whitaker", "Lucía Fernández"))
+        # The note written after the refresh is on its partner's list: last note, next action.
+        noted = seeded["level2"]
+        partner = aged.loc[aged["customer_id"] == noted, "sales_partner"].iloc[0]
+        book = XlsxPort(folder / partners[partner]["xlsx"]).table_frame("PastDue")
+        rows_noted = book[book["Customer ID"] == noted]
+        assert len(rows_noted) == (due_items := int(((aged["customer_id"] == noted)
+                                                     & (aged["open_cents"] > 0)
+                                                     & (aged["days_past_due"] > 0)).sum()))
+        assert due_items and set(rows_noted["Last Note"]) == {"2026-10-30: AP promised a wire"}
+        assert set(rows_noted["Next Action"]) == {"Call AP Monday"}
+        assert {pd.Timestamp(d).date() for d in rows_noted["Next Action Date"]} == \
+            {dt.date(2026, 11, 3)}
+        partner_pdf = _text(folder / partners[partner]["pdf"])
+        assert "2026-10-30: AP promised a wire Call AP Monday 11/3/2026" in partner_pdf, \
+            partner_pdf[:800]
 
         # -- Send: a dry run sends nothing; then every e-mail goes, once.
         dry = run_on_file("send_letters", wb)
@@ -373,3 +419,60 @@ def test_letters_cli_plain_errors_and_a_dry_run(tmp_path, soffice):
     assert code == 0 and "Statement of account for C10001" in out
     (pdf,) = (tmp_path / "Letters").glob("*/pdf/C10001-statement.pdf")
     assert "Extracto de la cuenta C10001 a 31 de octubre de 2026" in _text(pdf)
+
+
+def _edit_settings(wb: Path, values: dict[str, str]) -> None:
+    """Type values into the Settings sheet's Value column, as a specialist does in Excel."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(wb)
+    ws = book["Settings"]
+    header_row = next(r for r in range(1, 6) if ws.cell(r, 1).value == "Setting")
+    rows = {ws.cell(r, 1).value: r for r in range(header_row + 1, ws.max_row + 1)}
+    for name, value in values.items():
+        ws.cell(rows[name], 2).value = value
+    book.save(wb)
+
+
+def test_letterhead_from_settings_and_a_template_the_user_edited(tmp_path, soffice):
+    """The company typed on the Settings sheet heads the letter; a copy of a template
+    edited in Word, in the folder named by letter_templates, is the one used."""
+    from xlar.letters.actions import single_letter
+    from xlar.letters.render import TEMPLATE_ROOT
+
+    wb, _ = _workbench(tmp_path, f"sqlite:///{tmp_path / 'store.sqlite'}")
+    # The user copies the Spanish statement into a folder of their own and rewords it.
+    mine = tmp_path / "Our letters"
+    (mine / "es").mkdir(parents=True)
+    copy = mine / "es" / "statement.docx"
+    copy.write_bytes((TEMPLATE_ROOT / "es" / "statement.docx").read_bytes())
+    doc = Document(str(copy))
+    para = next(p for p in doc.paragraphs if "A continuación les remitimos" in p.text)
+    run = next(r for r in para.runs if "A continuación les remitimos" in r.text)
+    run.text = run.text.replace("A continuación les remitimos",
+                                "Como cada trimestre, les enviamos")
+    doc.save(str(copy))
+    _edit_settings(wb, {"company_name": "Ribera Suministros Industriales S.L.",
+                        "company_address": "Calle de Alcalá 48; 28014 Madrid; España",
+                        "company_phone": "+34 915 550 123",
+                        "company_email": "cobros@riberasuministros.es",
+                        "letter_templates": "Our letters"})   # relative to the workbook
+
+    result = single_letter(XlsxPort(wb), "statement", "C10001", language="es")
+    (entry,) = result.letters
+    pdf = _text(result.folder / entry["pdf"])
+    word = Document(str(result.folder / entry["docx"]))
+    docx = " ".join(" ".join(p.text.split()) for p in word.paragraphs)
+    footer = " ".join(p.text for s in word.sections for p in s.footer.paragraphs)
+    for text in (pdf, docx):
+        assert text.startswith("Ribera Suministros Industriales S.L. Calle de Alcalá 48 · "
+                               "28014 Madrid · España +34 915 550 123 · "
+                               "cobros@riberasuministros.es"), text[:200]
+        assert "Como cada trimestre, les enviamos el extracto de su cuenta a 31 de octubre " \
+               "de 2026" in text
+        assert "A continuación les remitimos" not in text
+        assert "Harbor Industrial Supply" not in text
+    assert "Ribera Suministros Industriales S.L. · Calle de Alcalá 48, 28014 Madrid · " \
+           "cobros@riberasuministros.es" in " ".join(footer.split())
+    # The other templates still come from xlar's own folder.
+    assert not (mine / "en").exists()

@@ -270,7 +270,11 @@ def test_committed_templates_are_what_the_script_makes(tmp_path):
             with zipfile.ZipFile(committed) as a, zipfile.ZipFile(fresh) as b:
                 assert a.read("word/document.xml") == b.read("word/document.xml"), \
                     f"{committed} is stale: run python workbooks/letters/make_templates.py"
-                assert a.read("word/styles.xml") == b.read("word/styles.xml")
+                # ...and so are its headers, footers, styles and the parts' relationships.
+                names = sorted(n for n in b.namelist() if n.startswith("word/"))
+                assert sorted(n for n in a.namelist() if n.startswith("word/")) == names
+                for name in names:
+                    assert a.read(name) == b.read(name), f"{committed}: {name} is stale"
             CompiledTemplate(committed)  # every template compiles
 
 
@@ -302,3 +306,70 @@ def test_sheet_edits_untick_change_level_force_and_stale_rows():
     assert "Made although the preview left it out" in notes["C"]
     assert "the Letters sheet is older than this: run Letter Preview again" in left["D"]
     assert made["E"].kind == "statement" and made["E"].lines[0].role == "open"
+
+
+def test_first_letter_by_age_is_a_policy_option_and_off_by_default():
+    """A customer's first letter about a year-old invoice: a friendly reminder unless the
+    policy says first_letter_by_age=yes; after a first letter, levels climb one by one."""
+    from xlar.aging import make_buckets
+
+    aged = _items([("A", "A1", 400, 10000, "USD"),       # a year past due, never dunned
+                   ("B", "B1", 70, 10000, "USD"),        # the age says 3, nothing sent
+                   ("C", "C1", 200, 10000, "USD"),       # level 1 went 20 days ago
+                   ("D", "D1", 10, 10000, "USD")])       # the age says 1
+    facts = _facts(history=[("C", _days_ago(20), "dunning", 1)])
+    usual = select_letters(aged, None, facts, DEFAULT_POLICY, AS_OF).letters \
+        .set_index("customer_id")
+    assert list(usual.loc[["A", "B", "C", "D"], "level"]) == [1, 1, 2, 1]
+    assert "so level 1 (Friendly reminder), not level 4: levels are not skipped" in \
+        usual.loc["A", "why"]
+    assert "no level is skipped" in describe_policy(DEFAULT_POLICY)
+
+    by_age = parse_policy("1,30,60,90; grace=5; first_letter_by_age=yes")
+    assert by_age.first_letter_by_age and not by_age.skip_levels
+    assert parse_policy("1,30,60,90;grace=5;first_letter_by_age=no") == DEFAULT_POLICY
+    sel = select_letters(aged, None, facts, by_age, AS_OF)
+    rows = sel.letters.set_index("customer_id")
+    # 400 days: level 4 starts at 90 + 5 days; 70 days: level 3 starts at 65.
+    assert list(rows.loc[["A", "B", "C", "D"], "level"]) == [4, 3, 2, 1]
+    assert "the policy starts the first letter at the level the age calls for" in \
+        rows.loc["A", "why"]
+    assert "so level 4 (Notice before collection)" in rows.loc["A", "why"]
+    assert "then no level is skipped" in describe_policy(by_age)
+    made = {x.customer_id: x.kind for x in
+            batch_letters(sel, aged, None, by_age, AS_OF, make_buckets()).letters}
+    assert made == {"A": "dunning_4", "B": "dunning_3", "C": "dunning_2", "D": "dunning_1"}
+    with pytest.raises(PolicyError, match="first_letter_by_age is yes or no"):
+        parse_policy("1,30,60,90; first_letter_by_age=maybe")
+
+
+def test_a_print_document_stores_each_letters_page_count_in_its_footer():
+    """In one document of many letters, "of y" is the letter's own page count, written
+    into the section's page-count field; fields Word split into pieces too."""
+    from xlar.letters.render import count_pages
+
+    simple = ('<w:ftr><w:p><w:r><w:t>Page </w:t></w:r><w:fldSimple w:instr=" PAGE "><w:r>'
+              '<w:t>1</w:t></w:r></w:fldSimple><w:r><w:t> of </w:t></w:r><w:fldSimple '
+              'w:instr=" NUMPAGES "><w:r><w:rPr><w:sz w:val="15"/></w:rPr><w:t>1</w:t></w:r>'
+              '</w:fldSimple></w:p></w:ftr>')
+    assert count_pages(simple, 3) == simple.replace(
+        'w:instr=" NUMPAGES "><w:r><w:rPr><w:sz w:val="15"/></w:rPr><w:t>1',
+        'w:instr=" SECTIONPAGES "><w:r><w:rPr><w:sz w:val="15"/></w:rPr><w:t>3')
+    pieces = ('<w:p><w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText '
+              'xml:space="preserve"> PAGE </w:instrText></w:r><w:r><w:fldChar '
+              'w:fldCharType="separate"/></w:r><w:r><w:t>1</w:t></w:r><w:r><w:fldChar '
+              'w:fldCharType="end"/></w:r><w:r><w:t> of </w:t></w:r><w:r><w:fldChar '
+              'w:fldCharType="begin"/></w:r><w:r><w:instrText xml:space="preserve"> NUMPAGES '
+              '\\* Arabic </w:instrText></w:r><w:r><w:fldChar w:fldCharType="separate"/>'
+              '</w:r><w:r><w:t>1</w:t></w:r><w:r><w:t>0</w:t></w:r><w:r><w:fldChar '
+              'w:fldCharType="end"/></w:r></w:p>')
+    got = count_pages(pieces, 2)
+    assert got.count("<w:t>1</w:t>") == 1  # PAGE's result is left as it was
+    assert '> SECTIONPAGES </w:instrText>' in got and "NUMPAGES" not in got
+    assert got.endswith('<w:r><w:t>2</w:t></w:r><w:r><w:t></w:t></w:r><w:r><w:fldChar '
+                        'w:fldCharType="end"/></w:r></w:p>')
+    empty = '<w:p><w:fldSimple w:instr="NUMPAGES"/></w:p>'
+    assert count_pages(empty, 4) == ('<w:p><w:fldSimple w:instr=" SECTIONPAGES ">'
+                                     '<w:r><w:t>4</w:t></w:r></w:fldSimple></w:p>')
+    no_count = '<w:p><w:fldSimple w:instr=" PAGE "/></w:p>'
+    assert count_pages(no_count, 4) == no_count

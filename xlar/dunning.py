@@ -11,7 +11,8 @@ The Settings sheet holds the whole policy in one cell, thresholds first, then
 ``name=value`` parts separated by ``;`` (any order, all optional)::
 
     1,30,60,90; grace=5; minimum=50; days_between=14; fee=25 from 3;
-    interest from 3; skip_levels=no; exclude=disputes,plans,promises,exceptions
+    interest from 3; skip_levels=no; first_letter_by_age=no;
+    exclude=disputes,plans,promises,exceptions
 
 ``minimum`` is the net past-due amount (after credits, in the account's own
 currency) below which no letter goes; ``days_between`` the least number of days
@@ -19,7 +20,22 @@ between two letters to one customer; ``fee`` a late fee added from the level
 named; ``interest`` late-payment interest (the ``AR_LATE_INTEREST`` rule, at the
 ``late_interest_rate`` setting) from the level named; ``skip_levels=yes`` lets a
 customer get the level its age calls for even when the one before was never
-sent; ``exclude`` the exclusions in force (by default all four).
+sent; ``first_letter_by_age=yes`` does so only for a customer's first letter about
+its past-due items (after that, no level is skipped); ``exclude`` the exclusions in
+force (by default all four).
+
+Why a customer's first letter is a friendly reminder by default, however old the
+debt: each level's letter says the earlier ones went unanswered ("despite our
+previous reminders"), and a final demand or a pre-collection notice threatens credit
+hold and a collection agency, which a customer should not read before any reminder
+(collection agencies and credit insurers ask to see the escalation; the issue's rule
+is "never skipping a level unless the policy says so").  The first letter for
+year-old debt is rare in a workbench that has been dunning all along; it is the
+usual case on the day a team starts using xlar, when the letters of the old system
+are not in the activity store.  Such a team sets ``first_letter_by_age=yes``: the
+first letter then matches the debt's age (a 400-day-old invoice gets the
+pre-collection notice, not "perhaps this slipped your attention"), and later letters
+climb one level at a time as usual.
 """
 
 from __future__ import annotations
@@ -71,6 +87,9 @@ class DunningPolicy(NamedTuple):
     interest_from: int = 0
     #: True: the level the age calls for, even when the one before was never sent
     skip_levels: bool = False
+    #: True: a customer's first letter (no dunning letter about these items yet) is at
+    #: the level the age calls for; later ones climb one level at a time
+    first_letter_by_age: bool = False
     #: exclusions in force (keys of EXCLUSIONS)
     exclusions: frozenset[str] = frozenset(EXCLUSIONS)
 
@@ -83,6 +102,7 @@ _KEYS = {
     "days_between": "days_between", "gap": "days_between", "min_days_between": "days_between",
     "fee": "fee", "interest": "interest_from",
     "skip_levels": "skip_levels", "skip": "skip_levels",
+    "first_letter_by_age": "first_letter_by_age",
     "exclude": "exclusions", "exclusions": "exclusions",
 }
 _YES = {"yes": True, "y": True, "true": True, "1": True, "si": True, "sí": True,
@@ -144,10 +164,10 @@ def _option(p: DunningPolicy, part: str, policy: str) -> DunningPolicy:
         if text in _YES:
             return p._replace(interest_from=(3 if _YES[text] else 0))
         return p._replace(interest_from=_level_from(text, policy, "interest") or 0)
-    if field == "skip_levels":
+    if field in ("skip_levels", "first_letter_by_age"):
         if value.strip().lower() not in _YES:
-            raise PolicyError(f"dunning policy {policy!r}: skip_levels is yes or no")
-        return p._replace(skip_levels=_YES[value.strip().lower()])
+            raise PolicyError(f"dunning policy {policy!r}: {name} is yes or no")
+        return p._replace(**{field: _YES[value.strip().lower()]})
     words = {w.strip().lower() for w in value.replace(" ", ",").split(",") if w.strip()}
     if words == {"none"}:
         return p._replace(exclusions=frozenset())
@@ -195,7 +215,13 @@ def describe_policy(p: DunningPolicy, currency: str = "") -> str:
         parts.append(f"a fee of {p.fee}{unit} from level {p.fee_from}")
     if p.interest_from:
         parts.append(f"late-payment interest from level {p.interest_from}")
-    parts.append("levels may be skipped" if p.skip_levels else "no level is skipped")
+    if p.skip_levels:
+        parts.append("levels may be skipped")
+    elif p.first_letter_by_age:
+        parts.append("the first letter is at the level the age calls for, then no level is "
+                     "skipped")
+    else:
+        parts.append("no level is skipped")
     excluded = [EXCLUSIONS[k] for k in EXCLUSIONS if k in p.exclusions]
     parts.append("excluded: " + ("; ".join(excluded) if excluded else "nothing"))
     return "; ".join(parts) + "."

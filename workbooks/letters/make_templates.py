@@ -12,7 +12,10 @@ a paragraph or a table row.  The fields a template may use are listed in
 All templates share one layout: letterhead (company name, address, phone, e-mail
 from the Settings sheet), the customer's address beside the date and account
 number, the subject, the body, a table of the items with totals, the signature,
-and a footer with the company line.  English letters are US
+and a footer with the company line.  A letter longer than a page has a continuation
+header on every page after the first: the customer's name and number, the letter's
+date and "Page 2 of 3", so a page that comes loose from a long statement still says
+whose it is (a one-page letter, most of them, carries no page number).  English letters are US
 Letter, Spanish ones A4; both have the same 6.5-inch text width, so the tables are
 the same.
 
@@ -333,9 +336,9 @@ TABLES = {"statement": STATEMENT, "payment_receipt": RECEIPT, "payment_plan": PL
 
 WORDS = {
     "en": {"account": "Customer no.", "contact": "Your contact", "closing": "Sincerely,",
-           "currency": "Amounts in"},
+           "currency": "Amounts in", "page": "Page", "of": "of"},
     "es": {"account": "N.º de cliente", "contact": "Su contacto", "closing": "Atentamente,",
-           "currency": "Importes en"},
+           "currency": "Importes en", "page": "Página", "of": "de"},
 }
 
 
@@ -521,17 +524,60 @@ def _page(doc, language: str) -> None:
     s.header_distance = Inches(0.4)
     s.footer_distance = Inches(0.4)
     s.start_type = WD_SECTION.NEW_PAGE
+    # The first page has the letterhead in the body; the pages after it have a header.
+    s.different_first_page_header_footer = True
+
+
+def _page_field(paragraph, instr: str) -> None:
+    """A Word field (PAGE, NUMPAGES) in *paragraph*, formatted like the text around it;
+    its shown value is 1 until Word or LibreOffice lays the letter out."""
+    run = _run(paragraph, "1", size=7.5, colour=GREY)
+    field = _el("w:fldSimple", instr=f" {instr} ")
+    run._r.addprevious(field)
+    field.append(run._r)
+
+
+def _page_x_of_y(paragraph, language: str) -> None:
+    """"Page 2 of 3": the page of this letter, and how many pages the letter has.  (In a
+    batch's print document each long letter is a section of its own; xlar writes its page
+    count there, see xlar/letters/render.py.)"""
+    w = WORDS[language]
+    _run(paragraph, f"{w['page']} ", size=7.5, colour=GREY)
+    _page_field(paragraph, "PAGE")
+    _run(paragraph, f" {w['of']} ", size=7.5, colour=GREY)
+    _page_field(paragraph, "NUMPAGES")
 
 
 def _footer(doc, language: str) -> None:
-    """The company's line at the foot of every page.  No page number: most letters are
-    one page, and a letter batch prints fastest when letters need no page numbering of
-    their own (see xlar/letters/render.py); add a PAGE field here if you want one."""
-    footer = doc.sections[0].footer
-    p = footer.paragraphs[0]
-    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _borders(p._p.get_or_add_pPr(), "w:pBdr", top=(4, "A6A6A6"))
-    _run(p, "{{ company.footer_line }}", size=7.5, colour=GREY)
+    """The company's line at the foot of every page (the first page's footer is a part
+    of its own, the same)."""
+    s = doc.sections[0]
+    for footer in (s.first_page_footer, s.footer):
+        p = footer.paragraphs[0]
+        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        _borders(p._p.get_or_add_pPr(), "w:pBdr", top=(4, "A6A6A6"))
+        _run(p, "{{ company.footer_line }}", size=7.5, colour=GREY)
+
+
+def _continuation_header(doc, language: str) -> None:
+    """On the pages after the first: whose letter it is (name, customer number, date)
+    and "Page x of y"; the first page's header is empty (the letterhead is there).
+    (A batch prints its one-page letters with the first page's header and footer only,
+    see xlar/letters/render.py.)"""
+    s = doc.sections[0]
+    s.first_page_header.paragraphs[0].paragraph_format.space_after = Pt(0)
+    p = s.header.paragraphs[0]
+    fmt = p.paragraph_format
+    fmt.space_after = Pt(0)
+    fmt.tab_stops.add_tab_stop(Inches(TEXT_WIDTH), WD_TAB_ALIGNMENT.RIGHT)
+    _borders(p._p.get_or_add_pPr(), "w:pBdr", bottom=(4, "A6A6A6"))
+    _run(p, "{{ customer.name }}", size=7.5, bold=True, colour=GREY)
+    _run(p, f"   ·   {WORDS[language]['account']}: ", size=7.5, colour=GREY)
+    _run(p, "{{ customer.id }}", size=7.5, colour=GREY)
+    _run(p, "   ·   ", size=7.5, colour=GREY)
+    _run(p, "{{ date }}", size=7.5, colour=GREY)
+    p.add_run().add_tab()
+    _page_x_of_y(p, language)
 
 
 def _letterhead(doc) -> None:
@@ -662,6 +708,7 @@ def build_template(kind: str, language: str) -> Document:
     _subject(doc, language)
     _body(doc, kind, language)
     _signature(doc, language)
+    _continuation_header(doc, language)
     _footer(doc, language)
     props = doc.core_properties
     props.title = f"xlar letter template: {kind} ({language})"

@@ -233,6 +233,7 @@ def produce_letters(port: WorkbookPort, progress: Progress, store=None, as_of=No
                     folder=None, **_options) -> Outcome:
     from xlar.letters.batch import produce_batch
     from xlar.letters.compose import batch_letters
+    from xlar.letters.history import latest_notes
     from xlar.letters.partners import partner_emails, partner_lists
     from xlar.letters.words import KIND_NAMES
 
@@ -245,7 +246,7 @@ def produce_letters(port: WorkbookPort, progress: Progress, store=None, as_of=No
     composed = batch_letters(sel, inputs.aged, edits, inputs.policy, inputs.as_of,
                              inputs.buckets, settings.late_interest_rate or None)
     today = {x.customer_id: KIND_NAMES["en"][x.kind] for x in composed.letters}
-    lists = partner_lists(inputs.aged, today)
+    lists = partner_lists(inputs.aged, today, latest_notes(inputs.store))
     root = batch_root(port, settings, folder)
 
     def report(done: int, total: int, message: str) -> None:

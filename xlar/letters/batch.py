@@ -15,7 +15,9 @@
 The batch id is made from the letters themselves (customers, letters, levels,
 amounts): making the same batch again gives the same id and the same folder, and
 sending it again sends nobody twice.  PDFs come from one LibreOffice run for the
-whole batch (:mod:`xlar.letters.pdf`).
+whole batch (:mod:`xlar.letters.pdf`); the letters that come out longer than a page
+are laid out once more, with the header of their later pages and "Page x of y" (a
+second, smaller run: see :mod:`xlar.letters.render`).
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ from xlar.letters.mail import (
 )
 from xlar.letters.partners import PartnerList, partner_file_stem, write_partner_workbook
 from xlar.letters.pdf import finish_conversion, letter_pages, start_conversion, write_pages
-from xlar.letters.render import Templates, bookmark_name, print_document
+from xlar.letters.render import Templates, bookmark_name, lays_out_again, print_document
 from xlar.letters.words import EMAIL_CLOSING, KIND_NAMES, SALUTATIONS, email_paragraphs
 from xlar.money import format_money
 from xlar.progress import Progress, no_progress
@@ -177,10 +179,8 @@ def produce_batch(letters: Sequence[Letter], company: Company, signature: Signat
     book_pdfs = finish_conversion(lists) if lists else []
     progress(2 * n, steps, "cutting the PDF into letters, merging the PDFs for printing")
     pages_of: list = [None] * n
-    for (_, idx), pdf in zip(docs, pdfs, strict=True):
-        reader, ranges = letter_pages(pdf, [bookmark_name(k) for k in range(len(idx))])
-        for i, r in zip(idx, ranges, strict=True):
-            pages_of[i] = [reader.pages[p] for p in r]
+    _cut(docs, pdfs, pages_of)
+    _count_pages_again(rendered, pages_of, work, progress, (2 * n, steps))
     pages = []
     for i, letter in enumerate(letters):
         pdf_path = folder / "pdf" / f"{file_stem(letter)}.pdf"
@@ -228,6 +228,40 @@ def produce_batch(letters: Sequence[Letter], company: Company, signature: Signat
     progress(steps, steps, "done")
     return BatchResult(batch_id, folder, entries, partner_entries, total_pages, post_pages,
                        report)
+
+
+def _cut(docs, pdfs, pages_of: list) -> None:
+    """Each letter's pages (pypdf pages) from the print documents' PDFs, into *pages_of*."""
+    for (_, idx), pdf in zip(docs, pdfs, strict=True):
+        reader, ranges = letter_pages(pdf, [bookmark_name(k) for k in range(len(idx))])
+        for i, r in zip(idx, ranges, strict=True):
+            pages_of[i] = [reader.pages[p] for p in r]
+
+
+def _count_pages_again(rendered, pages_of: list, work: Path, progress: Progress,
+                       at: tuple[int, int]) -> None:
+    """Lay out again the letters that came out longer than a page: now with the header of
+    their pages after the first, and their page count for "Page x of y"."""
+    shown = [1] * len(rendered)
+    for attempt in (1, 2):  # a count of 10 pages instead of 2 may, rarely, add a page
+        wrong = [i for i, r in enumerate(rendered)
+                 if len(pages_of[i]) != shown[i] and lays_out_again(r)]
+        if not wrong:
+            return
+        progress(*at, f"numbering the pages of {len(wrong)} letters longer than a page")
+        for i in wrong:
+            shown[i] = len(pages_of[i])
+        groups: dict[str, list[int]] = {}
+        for i in wrong:
+            groups.setdefault(str(rendered[i].template.path), []).append(i)
+        docs = []
+        for g, idx in enumerate(groups.values()):
+            path = work / f"pages-{attempt}-{g:02d}.docx"
+            path.write_bytes(print_document([rendered[i] for i in idx],
+                                            pages=[shown[i] for i in idx]))
+            docs.append((path, idx))
+        pdfs = finish_conversion(start_conversion([p for p, _ in docs], work / f"pdf{attempt}"))
+        _cut(docs, pdfs, pages_of)
 
 
 def _partner_books(lists, folder: Path, as_of, company) -> list[Path]:

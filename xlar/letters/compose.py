@@ -362,12 +362,25 @@ def _invoice_named(reference: str, documents: set[str]) -> str:
 
 def credit_memo_letter(who: Recipient, document: str, items: pd.DataFrame, as_of,
                        delivery: str | None = None) -> Letter:
-    """The notice of a credit memo: the credit, and the customer's open items after it."""
+    """The notice of a credit memo: the credit, and the customer's open items after it.
+
+    Only a credit memo gets one: a payment on account (unapplied cash, PMT-...) is
+    the customer's own money, and a letter calling it a credit memo (an "abono" in
+    Spanish) would tell the customer it was granted a credit it was not.  Such a
+    document is refused with what to send instead.
+    """
+    from xlar.model import DOC_TYPE_LABELS
+
     hit = items[(items["document"].astype(str) == str(document)) & (items["open_cents"] < 0)]
     if not len(hit):
         raise LetterError(f"credit memo {document} is not among {who.customer_id}'s open "
                           "credits on the Open Items sheet")
     cm = hit.iloc[0]
+    if str(cm["doc_type"]) != "credit_memo":
+        kind = DOC_TYPE_LABELS.get(str(cm["doc_type"]), str(cm["doc_type"])).lower()
+        raise LetterError(f"{document} is a {kind}, not a credit memo: a credit memo notice "
+                          "would call it a credit. Send a statement of account (it lists "
+                          f"{document} as {kind}), or apply it to the invoices it pays")
     details = {"document": str(document), "date": _day(cm["doc_date"]),
                "amount_cents": int(cm["open_cents"]), "currency": cm["currency"],
                "invoice": _invoice_named(str(cm.get("reference", "") or ""),

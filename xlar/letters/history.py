@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from xlar.letters.selection import LetterFacts
 
-__all__ = ["letter_facts", "letter_history", "batch_records", "SENT_ACTIONS"]
+__all__ = ["letter_facts", "letter_history", "batch_records", "latest_notes", "SENT_ACTIONS"]
 
 #: Activity actions that mean a letter reached (or was posted to) the customer.
 SENT_ACTIONS = ("letter_sent", "letter_posted")
@@ -52,6 +52,31 @@ def batch_records(store, batch_id: str) -> dict[str, str]:
         sa.or_(*[t.c.idempotency_key.startswith(p) for p in prefixes]))
     with store.engine.connect() as conn:
         return {r.idempotency_key: r.action for r in conn.execute(q)}
+
+
+def latest_notes(store) -> pd.DataFrame:
+    """customer_id, last_note ("2026-10-30: text"), next_action, next_action_date: each
+    customer's latest account note in the activity store.
+
+    The Open Items sheet shows the notes as they were at the last refresh; a note
+    written since (after a call this morning) is only in the store, and a sales
+    partner's list made today must show it."""
+    cols = ["customer_id", "last_note", "next_action", "next_action_date"]
+    notes = store.latest("note")
+    if not len(notes):
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
+    notes = notes.assign(day=pd.to_datetime(notes["note_date"], errors="coerce"))
+    latest = notes.sort_values(["day", "created_at", "id"], kind="stable") \
+        .groupby("customer_id", sort=True).tail(1)
+    day = latest["day"].dt.strftime("%Y-%m-%d").fillna("")
+    text = latest["text"].fillna("").astype(str)
+    return pd.DataFrame({
+        "customer_id": latest["customer_id"].astype(str).to_numpy(object),
+        "last_note": [f"{d}: {t}" if d else t for d, t in zip(day, text, strict=True)],
+        "next_action": latest["next_action"].fillna("").astype(str).to_numpy(object),
+        "next_action_date": pd.to_datetime(latest["next_action_date"], errors="coerce")
+        .to_numpy(),
+    }).reset_index(drop=True)
 
 
 def _holds_since(store) -> dict[str, dt.date]:

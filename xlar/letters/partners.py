@@ -31,7 +31,7 @@ PARTNER_LIST = TableLayout("Past Due", "PastDue", (
     Col("Days Late", "days_past_due", "int", 7),
     Col("Open Amount", "open_cents", "money", 13),
     Col("Cur.", "currency", "text", 6),
-    Col("Disputed", "disputed", "bool", 8),
+    Col("Disputed", "disputed", "bool", 9),
     Col("Last Note", "last_note", "text", 30),
     Col("Next Action", "next_action", "text", 18),
     Col("Next Action Date", "next_action_date", "date", 11),
@@ -53,12 +53,16 @@ class PartnerList(NamedTuple):
     customers: int
 
 
-def partner_lists(aged: pd.DataFrame, letter_today: dict[str, str]) -> list[PartnerList]:
+def partner_lists(aged: pd.DataFrame, letter_today: dict[str, str],
+                  notes: pd.DataFrame | None = None) -> list[PartnerList]:
     """The past-due lists of every sales partner with past-due customers.
 
     *aged*: the open items with ``days_past_due`` (and ``last_note``,
-    ``next_action``, ``next_action_date`` when the workbook has them);
-    *letter_today*: customer -> the letter it gets in this batch ('' for none).
+    ``next_action``, ``next_action_date`` when the workbook has them, as of its last
+    refresh); *letter_today*: customer -> the letter it gets in this batch ('' for
+    none); *notes*: each customer's latest note now (customer_id, last_note,
+    next_action, next_action_date, :func:`xlar.letters.history.latest_notes`), which
+    wins over what the sheet showed at the last refresh.
     """
     from xlar.model import DOC_TYPE_LABELS
 
@@ -68,8 +72,18 @@ def partner_lists(aged: pd.DataFrame, letter_today: dict[str, str]) -> list[Part
     for c in ("last_note", "next_action"):
         if c not in due:
             due[c] = ""
+        due[c] = due[c].fillna("").astype(object)
     if "next_action_date" not in due:
         due["next_action_date"] = pd.NaT
+    due["next_action_date"] = pd.to_datetime(due["next_action_date"], errors="coerce")
+    if notes is not None and len(notes):
+        latest = notes.drop_duplicates("customer_id", keep="last").set_index("customer_id")
+        has = due["customer_id"].astype(str).isin(latest.index).to_numpy()
+        cid = due.loc[has, "customer_id"].astype(str)
+        for c in ("last_note", "next_action"):
+            due.loc[has, c] = cid.map(latest[c]).fillna("").to_numpy(object)
+        due.loc[has, "next_action_date"] = pd.to_datetime(
+            cid.map(latest["next_action_date"]), errors="coerce").to_numpy()
     due["sales_partner"] = due["sales_partner"].fillna("").astype(str).str.strip()
     due["doc_type_label"] = due["doc_type"].map(DOC_TYPE_LABELS).fillna(due["doc_type"])
     due["letter_today"] = [letter_today.get(c, "") for c in due["customer_id"]]

@@ -20,6 +20,18 @@ LibreOffice turns the bookmarks into PDF destinations, which tell where each
 letter starts when the PDF is cut back into one PDF per letter
 (:mod:`xlar.letters.pdf`).  One conversion per template instead of one per
 letter is what makes a batch of 1,000 letters take seconds, not minutes.
+
+Long letters: xlar's templates give the pages after the first a header of their own
+(Word's "different first page": the customer, the date, "Page 2 of 3").  A letter's
+own file counts its pages with Word's NUMPAGES field; in a print document NUMPAGES
+would count the whole batch, and the field that counts a section's pages
+(SECTIONPAGES) is one LibreOffice 7 shows but does not work out (it shows the value
+stored in the field).  So a batch lays its letters out twice at most
+(:mod:`xlar.letters.batch`): first every letter as a one-page letter (the first
+page's header and footer on every page, so that most batches are one section and
+print fast); then only the letters that came out longer than a page, each a section
+of its own with its continuation header and its page count stored in SECTIONPAGES
+(:func:`count_pages`): right in Word, and right in LibreOffice.
 """
 
 from __future__ import annotations
@@ -35,7 +47,8 @@ from xlar.letters.errors import LetterError
 from xlar.letters.words import KINDS, LANGUAGES
 
 __all__ = ["CompiledTemplate", "TemplateError", "TEMPLATE_ROOT", "template_path",
-           "Templates", "print_document", "bookmark_name", "RenderedLetter"]
+           "Templates", "print_document", "bookmark_name", "RenderedLetter", "count_pages",
+           "lays_out_again"]
 
 #: xlar's own templates (workbooks/letters/en, workbooks/letters/es in the checkout).
 TEMPLATE_ROOT = Path(__file__).resolve().parent.parent.parent / "workbooks" / "letters"
@@ -119,6 +132,7 @@ class CompiledTemplate:
                         f"'{_text_near(xml, e.lineno)}' ({e.message}); in Word, retype the "
                         "field in one go so that it stays in one piece") from None
         self.key = hashlib.sha256(b"".join(d for _, d in self.entries)).hexdigest()[:12]
+        self.continuation = _continuation_parts(dict((i.filename, d) for i, d in self.entries))
 
     def render(self, context: dict) -> RenderedLetter:
         from jinja2 import TemplateError as JinjaError
@@ -152,6 +166,57 @@ class CompiledTemplate:
             for name, data in (extra or {}).items():
                 z.writestr(name, data)
         return buf.getvalue()
+
+
+def _continuation_parts(parts: dict[str, bytes]) -> dict[str, str]:
+    """{header or footer of the pages after the first: the first page's} of a template
+    whose first page has a header and footer of its own (Word's "different first
+    page"); '' when the first page has none.  Empty for other templates."""
+    from lxml import etree
+
+    try:
+        body = etree.fromstring(parts["word/document.xml"]).find(_q("body"))
+        rels = etree.fromstring(parts["word/_rels/document.xml.rels"])
+    except (KeyError, etree.XMLSyntaxError):
+        return {}
+    sect = body.find(_q("sectPr")) if body is not None else None
+    title = sect.find(_q("titlePg")) if sect is not None else None
+    if title is None or title.get(_q("val"), "1").lower() in ("0", "false", "off"):
+        return {}
+    target = {r.get("Id"): "word/" + r.get("Target", "").lstrip("/").removeprefix("word/")
+              for r in rels}
+    refs = {(etree.QName(ref).localname, ref.get(_q("type"))): target.get(ref.get(f"{{{_R}}}id"))
+            for ref in sect if etree.QName(ref).localname in ("headerReference",
+                                                              "footerReference")}
+    out = {}
+    for kind in ("headerReference", "footerReference"):
+        later = refs.get((kind, "default"))
+        if later:
+            out[later] = refs.get((kind, "first")) or ""
+    return out
+
+
+def lays_out_again(letter: RenderedLetter) -> bool:
+    """True when the letter, once it turns out longer than a page, must be laid out again
+    for its pages after the first (a header of their own, or "of y" pages)."""
+    return bool(letter.template.continuation) or any(
+        _COUNT_FIELD.search(xml) for name, xml in letter.parts.items()
+        if name != "word/document.xml")
+
+
+def _as_one_page(letter: RenderedLetter) -> RenderedLetter:
+    """The letter as a one-page letter shows it: its first page's header and footer on
+    every page."""
+    parts = dict(letter.parts)
+    for later, first in letter.template.continuation.items():
+        if later not in parts:
+            continue
+        if first and first in parts:
+            parts[later] = parts[first]
+        else:  # no header on the first page: an empty one
+            parts[later] = re.sub(r"(<w:(?:hdr|ftr)\b[^>]*>).*(</w:(?:hdr|ftr)>)",
+                                  r"\1<w:p/>\2", parts[later], flags=re.S)
+    return RenderedLetter(letter.template, parts)
 
 
 def _text_near(xml: str, line: int | None) -> str:
@@ -256,6 +321,59 @@ def _end_section(children: list, sect_pr) -> None:
 
 
 _PAGE_FIELD = re.compile(r'(?:instr="|<w:instrText[^>]*>)\s*(?:PAGE|NUMPAGES|SECTIONPAGES)\b')
+_COUNT_FIELD = re.compile(r'(?:instr="|<w:instrText[^>]*>)\s*(?:NUMPAGES|SECTIONPAGES)\b')
+_COUNT_INSTRUCTION = re.compile(r"(<w:instrText\b[^>]*>)\s*(?:NUMPAGES|SECTIONPAGES)\b[^<]*")
+_SIMPLE_COUNT = re.compile(
+    r'<w:fldSimple\b([^>]*?)w:instr="\s*(?:NUMPAGES|SECTIONPAGES)\b[^"]*"([^>]*?)'
+    r'(?:/>|>(.*?)</w:fldSimple>)', re.S)
+
+
+def _stored(result: str, count: int, simple: bool) -> str:
+    """A field's result (its runs) showing *count*: the first text shows it, any other
+    text of the result is emptied, and a result without text gets a run."""
+    first = True
+
+    def one(m: re.Match) -> str:
+        nonlocal first
+        text, first = (str(count) if first else ""), False
+        return f"{m.group(1)}{text}</w:t>"
+
+    if "<w:t" in result:
+        return re.sub(r"(<w:t\b[^>]*>)[^<]*</w:t>", one, result)
+    run = f"<w:r><w:t>{count}</w:t></w:r>"
+    # A result of a field in pieces starts by closing the "separate" run.
+    return result + run if simple else result.replace("</w:r>", "</w:r>" + run, 1)
+
+
+def count_pages(xml: str, count: int) -> str:
+    """A header or footer whose page count (NUMPAGES) is turned into the section's page
+    count (SECTIONPAGES) showing *count*: see the module docstring."""
+    if not _COUNT_FIELD.search(xml):
+        return xml
+
+    def simple(m: re.Match) -> str:
+        return (f'<w:fldSimple{m.group(1)}w:instr=" SECTIONPAGES "{m.group(2)}>'
+                f"{_stored(m.group(3) or '', count, True)}</w:fldSimple>")
+
+    xml = _SIMPLE_COUNT.sub(simple, xml)
+    if "instrText" not in xml:
+        return xml
+    # A field Word wrote in pieces: begin, instruction, separate, result runs, end.
+    out, state = [], ""
+    for part in re.split(r"(<w:fldChar\b[^>]*/>)", xml):
+        char = re.match(r'<w:fldChar\b[^>]*w:fldCharType="(\w+)"', part)
+        if char is not None:
+            step = char.group(1)
+            state = {"begin": "instruction", "end": ""}.get(step, state)
+            if step == "separate" and state == "count":
+                state = "result"
+        elif state == "instruction" and _COUNT_INSTRUCTION.search(part):
+            part = _COUNT_INSTRUCTION.sub(r"\1 SECTIONPAGES ", part)
+            state = "count"
+        elif state == "result":
+            part, state = _stored(part, count, False), "shown"
+        out.append(part)
+    return "".join(out)
 
 
 def _same_pages(letters: list[RenderedLetter]) -> bool:
@@ -312,17 +430,23 @@ def _one_section_document(letters: list[RenderedLetter], first_index: int) -> by
                             {"word/document.xml": head + b"".join(parts) + tail})
 
 
-def print_document(letters: list[RenderedLetter], first_index: int = 0) -> bytes:
+def print_document(letters: list[RenderedLetter], first_index: int = 0,
+                   pages: list[int] | None = None) -> bytes:
     """One .docx holding *letters* (all made from one template), one section each.
 
     Headers and footers are rendered per letter; letters whose header or footer
     came out the same share one part, so a batch with the company's footer on
-    every letter holds one footer part, not a thousand.
+    every letter holds one footer part, not a thousand.  *pages*: each letter's page
+    count, once a first layout told it (shown where the template says "of y"); None
+    for the first layout, which lays every letter out as a one-page letter (see the
+    module docstring).
     """
     from lxml import etree
 
     if not letters:
         raise ValueError("a print document needs at least one letter")
+    if pages is None:
+        letters = [_as_one_page(x) for x in letters]
     if _same_pages(letters):
         # A section per letter costs LibreOffice a third more time: only when needed.
         return _one_section_document(letters, first_index)
@@ -339,10 +463,11 @@ def print_document(letters: list[RenderedLetter], first_index: int = 0) -> bytes
     head = tail = b""
     for k, letter in enumerate(letters):
         remap: dict[str, str] = {}
+        count = pages[k] if pages is not None else 1
         for name, xml in letter.parts.items():
             if name == "word/document.xml":
                 continue
-            data = xml.encode("utf-8")
+            data = count_pages(xml, count).encode("utf-8")
             target = name.split("/", 1)[1]
             original = by_target.get(target)
             if original is None:

@@ -385,7 +385,8 @@ def _next_level(history: pd.DataFrame | None, oldest_due: dt.date | None, level_
             last_level, last_date = int(dunning["level"].iloc[-1]), dunning["day"].iloc[-1]
         last_any = history.iloc[-1]
     if level_due > last_level:
-        level = level_due if policy.skip_levels else last_level + 1
+        by_age = policy.skip_levels or (policy.first_letter_by_age and last_level == 0)
+        level = level_due if by_age else last_level + 1
     elif last_level >= MAX_LEVEL and level_due >= MAX_LEVEL:
         level = MAX_LEVEL  # the last level is repeated, not exceeded
     else:
@@ -504,6 +505,10 @@ def _why(kind, level, level_due, last_level, last_date, oldest, oldest_doc, poli
     if last_level:
         ago = (as_of - last_date).days
         parts.append(f"last letter: level {last_level} on {last_date:%Y-%m-%d} ({ago} days ago)")
+    elif level > 1 and level == level_due and policy.first_letter_by_age \
+            and not policy.skip_levels:
+        parts.append("no letter about these items yet, and the policy starts the first "
+                     "letter at the level the age calls for")
     else:
         parts.append("no letter about these items yet")
     if kind == "credit_hold":
