@@ -10,10 +10,12 @@ inconsistent package or XML that breaks the schema.  Two independent checks stan
 for it: :func:`xlar.ooxml.package_problems` (every part has a content type, every
 relationship target exists, every Override names a part) and ``openxml-audit``, a
 port of Microsoft's Open XML SDK validator (the SDK's schemas and semantic rules),
-on the parts xlar adds (pivot caches, pivot tables, charts, drawings); plus the
-pivot-specific rules Excel applies: every pivot's cacheId is in workbook.xml's
-pivotCaches with a relationship to an existing cache part, the cache has one field
-per source column, no stale records, and refreshOnLoad.
+on every part of the package.  Its only findings are ones that a plain openpyxl
+workbook (no xlar in it) gets too, listed one by one in :data:`KNOWN_OPENPYXL` and
+proved in the test by validating such a workbook; plus the pivot-specific rules Excel
+applies: every pivot's cacheId is in workbook.xml's pivotCaches with a relationship
+to an existing cache part, the cache has one field per source column, no stale
+records, and refreshOnLoad; and no part is an orphan (one no relationship reaches).
 """
 
 from __future__ import annotations
@@ -208,15 +210,80 @@ def test_kpi_formulas_calculated_by_libreoffice_equal_the_engine(bench):
     assert None not in (usd.dso, usd.countback_dso, usd.cei, usd.limit_use)
 
 
-def test_the_package_validates_as_excel_would_open_it(bench):
+#: What openxml-audit finds in any workbook openpyxl writes, xlar or not: (part, where,
+#: finding), numbers written N.  The fonts: openpyxl writes a font's name before its
+#: bold/italic/colour, which Excel reads (the validator's schema wants another order).
+#: The strings: openpyxl writes text as inline strings, which Excel reads and moves to
+#: a shared-strings table when it saves the file.
+KNOWN_OPENPYXL = {
+    ("/xl/styles.xml", "/styleSheet[N]/fonts[N]/font[N]", "Unexpected element 'b' found"),
+    ("/xl/styles.xml", "/styleSheet[N]/fonts[N]/font[N]", "Unexpected element 'i' found"),
+    ("/xl/styles.xml", "/styleSheet[N]/fonts[N]/font[N]", "Unexpected element 'color' found"),
+    ("/xl/worksheets/sheetN.xml", "",
+     "Worksheet sheetN.xml has N inline-string cell(s) (`<c t=\"inlineStr\">`) but the "
+     "package has no populated `xl/sharedStrings.xml`. Excel will move every inline string "
+     "to a freshly-created shared-strings table on the next save, rewriting both the "
+     "worksheet and adding the SST part. Emit shared strings instead of inlineStr cells to "
+     "avoid the silent rewrite."),
+}
+
+
+def audit_findings(path: Path) -> set[tuple[str, str, str]]:
+    """openxml-audit's findings on every part of *path*, numbers written N."""
     from openxml_audit import OpenXmlValidator
 
+    result = OpenXmlValidator(max_errors=10000).validate(str(path))
+    return {tuple(re.sub(r"\d+", "N", str(x or "")) for x in (e.part_uri, e.path,
+                                                              e.description))
+            for e in result.errors}
+
+
+def plain_openpyxl_workbook(path: Path) -> Path:
+    """A workbook made with openpyxl alone, using what xlar's workbench uses: text, bold,
+    italic and coloured fonts, fills, number formats, an Excel Table, a frozen pane, a
+    drop-down list, a bar and a line chart."""
+    from openpyxl import Workbook
+    from openpyxl.chart import BarChart, LineChart, Reference
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.worksheet.datavalidation import DataValidation
+    from openpyxl.worksheet.table import Table, TableStyleInfo
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Data"
+    ws.append(["Customer", "Bucket", "Amount"])
+    for i in range(1, 11):
+        ws.append([f"C{i:03d}", ("Not due", "1-30")[i % 2], 100.5 * i])
+        ws.cell(i + 1, 3).number_format = "#,##0.00"
+    for cell in ws[1]:
+        cell.font = Font(name="Calibri", bold=True, color="FFFFFF")
+        cell.fill = PatternFill("solid", fgColor="1F3A5F")
+    ws["E1"], ws["E2"] = "Note", "Title"
+    ws["E1"].font = Font(name="Calibri", italic=True, color="595959")
+    ws["E2"].font = Font(name="Calibri", bold=True, size=14)
+    ws.add_table(Table(displayName="Plain", ref="A1:C11",
+                       tableStyleInfo=TableStyleInfo(name="TableStyleMedium2")))
+    ws.freeze_panes = "A2"
+    choice = DataValidation(type="list", formula1='"Yes,No"')
+    choice.add("D2:D11")
+    ws.add_data_validation(choice)
+    charts = wb.create_sheet("Charts")
+    for chart, at in ((BarChart(), "A1"), (LineChart(), "J1")):
+        chart.add_data(Reference(ws, min_col=3, min_row=1, max_row=11), titles_from_data=True)
+        charts.add_chart(chart, at)
+    wb.save(path)
+    return path
+
+
+def test_the_package_validates_as_excel_would_open_it(bench, tmp_path):
     path = bench["path"]
     assert package_problems(path) == []
-    result = OpenXmlValidator(max_errors=1000).validate(str(path))
-    ours = [str(e) for e in result.errors
-            if re.search(r"/xl/(pivotCache|pivotTables|charts|drawings)/", str(e))]
-    assert ours == []
+    # Every finding allowed is one openpyxl's own output has (proved here), and xlar's
+    # workbench, every part of it (workbook.xml with its pivotCaches too), has no other.
+    plain = audit_findings(plain_openpyxl_workbook(tmp_path / "plain.xlsx"))
+    assert KNOWN_OPENPYXL <= plain, sorted(KNOWN_OPENPYXL - plain)
+    ours = audit_findings(path)
+    assert ours - KNOWN_OPENPYXL == set(), sorted(ours - KNOWN_OPENPYXL)
     z = zipfile.ZipFile(path)
     workbook = z.read("xl/workbook.xml").decode()
     caches = dict(re.findall(r'<pivotCache[^>]*cacheId="(\d+)"[^>]*r:id="(rId\d+)"', workbook))
@@ -233,6 +300,33 @@ def test_the_package_validates_as_excel_would_open_it(bench):
     assert 'refreshOnLoad="1"' in cache and 'saveData="0"' in cache
     assert not any("pivotCacheRecords" in n for n in z.namelist())
     assert cache.count("<cacheField ") == 24  # one per OpenItems column
+
+
+def test_a_part_no_relationship_reaches_is_reported(tmp_path):
+    """A chart whose sheet no longer points to its drawing: the drawing and the chart are
+    orphans, which Excel removes with a repair prompt."""
+    good = plain_openpyxl_workbook(tmp_path / "good.xlsx")
+    assert package_problems(good) == []
+    bad = tmp_path / "orphans.xlsx"
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(bad, "w") as dst:
+        sheet = next(n for n in src.namelist() if re.match(r"xl/worksheets/_rels/sheet\d+"
+                                                           r"\.xml\.rels$", n)
+                     and b"drawing" in src.read(n))
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == sheet:
+                data = re.sub(rb"<Relationship [^>]*drawing[^>]*/>", b"", data)
+            elif info.filename == sheet.replace("_rels/", "").removesuffix(".rels"):
+                data = re.sub(rb"<drawing [^>]*/>", b"", data)
+            dst.writestr(info, data)
+    with zipfile.ZipFile(bad) as z:
+        drawing = [n for n in z.namelist() if n.startswith("xl/drawings/drawing")]
+        charts = [n for n in z.namelist() if n.startswith("xl/charts/chart")]
+    assert len(drawing) == 1 and len(charts) == 2
+    problems = package_problems(bad)
+    assert sorted(problems) == sorted(
+        f"{n} is in the package but no relationship points to it (Excel drops it, with a "
+        "repair prompt)" for n in drawing + charts)
 
 
 def test_charts_draw_the_dashboard(bench):
@@ -315,16 +409,20 @@ def mdy(text):
 
 def test_ibm_weighted_days_late_matches_its_dayslate_column(shared_fixtures, tmp_path,
                                                             libreoffice):
-    """Weighted average days late per customer, from the real IBM sample, against a
-    computation straight from its DaysLate column (csv module, Decimal)."""
+    """Weighted average days late and average days to pay per customer, from the real IBM
+    sample, against a computation straight from its DaysLate and DaysToSettle columns
+    (csv module, Decimal)."""
     data = shared_fixtures / "datasets" / "ibm_watson_accounts_receivable_WA_Fn-UseC.csv"
     with open(data, newline="") as fh:
         raw = [r for r in csv.DictReader(fh) if mdy(r["SettledDate"]) <= IBM_AS_OF]
     expected: dict[str, tuple[Decimal, Decimal, int]] = {}
+    to_settle: dict[str, tuple[int, int]] = {}
     for r in raw:
         amount, late = Decimal(r["InvoiceAmount"]), int(r["DaysLate"])
         a, x, n = expected.get(r["customerID"], (Decimal(0), Decimal(0), 0))
         expected[r["customerID"]] = (a + amount, x + amount * late, n + 1)
+        days, k = to_settle.get(r["customerID"], (0, 0))
+        to_settle[r["customerID"]] = (days + int(r["DaysToSettle"]), k + 1)
 
     path = tmp_path / "ibm.xlsx"
     w = refresh(path, source=data, mapping=IBM_MAPPING, as_of=IBM_AS_OF).workbench
@@ -335,10 +433,18 @@ def test_ibm_weighted_days_late_matches_its_dayslate_column(shared_fixtures, tmp
         assert got.loc[cust, "paid_cents"] == int(amount * 100)
         assert got.loc[cust, "weighted_days_late"] == pytest.approx(float(weighted / amount),
                                                                     rel=1e-12)
+        days, k = to_settle[cust]
+        assert got.loc[cust, "avg_days_to_pay"] == pytest.approx(float(Decimal(days) / k),
+                                                                 rel=1e-12)
     total = sum(e[1] for e in expected.values()) / sum(e[0] for e in expected.values())
     overall = payment_behaviour(read_open_items(data, mapping=IBM_MAPPING).items, IBM_AS_OF,
                                 by=("currency",))
     assert overall.iloc[0]["weighted_days_late"] == pytest.approx(float(total), rel=1e-12)
+    # Average days to pay over every invoice paid (not the mean of the customers' means).
+    avg_to_pay = Decimal(sum(int(r["DaysToSettle"]) for r in raw)) / len(raw)
+    assert overall.iloc[0]["avg_days_to_pay"] == pytest.approx(float(avg_to_pay), rel=1e-12)
+    assert w.dashboard.behaviour_totals.iloc[0]["avg_days_to_pay"] == \
+        pytest.approx(float(avg_to_pay), rel=1e-12)
 
     # A history export: sales, month-end agings and CEI come from the data itself, and
     # LibreOffice agrees with every KPI; one currency, so the pivots show grand totals.
@@ -349,6 +455,9 @@ def test_ibm_weighted_days_late_matches_its_dayslate_column(shared_fixtures, tmp
     assert rows and all(r[4] == "OK" for r in rows)
     wadl = next(r for r in rows if r[1] == "Weighted average days late")
     assert wadl[2] == pytest.approx(float(total), rel=1e-9)
+    to_pay = next(r for r in rows if r[1] == "Average days to pay")
+    assert to_pay[2] == pytest.approx(float(avg_to_pay), rel=1e-9)  # LibreOffice's formula
+    assert to_pay[3] == pytest.approx(float(avg_to_pay), rel=1e-9)  # xlar's figure
     t = w.totals.iloc[0]
     pivot = next(p for p in libreoffice.pivot_tables(path) if p["name"] == "AgingByCustomerPivot")
     grand = next(r for r in pivot["values"] if r[0] == "Total Result")

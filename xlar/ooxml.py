@@ -8,6 +8,9 @@ checks the causes of that prompt that can be checked from outside:
 * every part has a content type (a Default by extension or an Override);
 * every Override names a part that exists;
 * every internal relationship target exists;
+* every part is reached through relationships from the package's root
+  (``_rels/.rels``): a part nothing points to (an "orphan", e.g. a pivot cache left
+  behind when its pivot table was removed) is one Excel drops with a repair prompt;
 * the main workbook part has the content type its file extension needs.
 """
 
@@ -18,7 +21,7 @@ import zipfile
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
-__all__ = ["package_problems", "MAIN_CONTENT_TYPES"]
+__all__ = ["package_problems", "orphan_parts", "MAIN_CONTENT_TYPES"]
 
 _CT = "{http://schemas.openxmlformats.org/package/2006/content-types}"
 _REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
@@ -35,6 +38,47 @@ def _rels_base(rels_name: str) -> str:
     """'xl/_rels/workbook.xml.rels' -> 'xl' (targets are relative to the source's folder)."""
     folder = posixpath.dirname(posixpath.dirname(rels_name))
     return folder
+
+
+def _rels_of(part: str) -> str:
+    """'xl/workbook.xml' -> 'xl/_rels/workbook.xml.rels'; '' (the package) -> '_rels/.rels'."""
+    folder, name = posixpath.split(part)
+    return posixpath.join(folder, "_rels", f"{name}.rels")
+
+
+def _targets(z: zipfile.ZipFile, rels_name: str, names: set[str]) -> list[str]:
+    """The internal targets of one relationships part that are in the package."""
+    try:
+        rels = ET.fromstring(z.read(rels_name))
+    except (KeyError, ET.ParseError):
+        return []
+    base = _rels_base(rels_name)
+    out = []
+    for r in rels.iter(f"{_REL}Relationship"):
+        if r.get("TargetMode") == "External":
+            continue
+        target = r.get("Target", "")
+        full = target.lstrip("/") if target.startswith("/") else \
+            posixpath.normpath(posixpath.join(base, target))
+        if full in names:
+            out.append(full)
+    return out
+
+
+def orphan_parts(z: zipfile.ZipFile) -> list[str]:
+    """Parts no relationship reaches from the package's root (relationship parts and
+    [Content_Types].xml are not parts that anything points to)."""
+    names = {n for n in z.namelist() if not n.endswith("/")}
+    reached: set[str] = set()
+    todo = _targets(z, "_rels/.rels", names)
+    while todo:
+        part = todo.pop()
+        if part in reached:
+            continue
+        reached.add(part)
+        todo.extend(_targets(z, _rels_of(part), names))
+    return sorted(n for n in names - reached
+                  if n != "[Content_Types].xml" and not n.endswith(".rels"))
 
 
 def package_problems(path: str | Path) -> list[str]:
@@ -80,6 +124,9 @@ def package_problems(path: str | Path) -> list[str]:
             if full not in names:
                 problems.append(f"{name}: relationship {r.get('Id')} points to {full}, which is "
                                 "not in the package")
+    for name in orphan_parts(z):
+        problems.append(f"{name} is in the package but no relationship points to it (Excel "
+                        "drops it, with a repair prompt)")
     main = MAIN_CONTENT_TYPES.get(Path(path).suffix.lower())
     if main and overrides.get("/xl/workbook.xml") != main:
         problems.append(f"xl/workbook.xml has content type {overrides.get('/xl/workbook.xml')}; a "
