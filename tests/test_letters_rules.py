@@ -176,6 +176,11 @@ def test_fee_and_interest_from_their_level_and_credit_hold_notices():
                               "the total to pay to $1,052.40.")
     b = next(x for x in composed.letters if x.customer_id == "B")
     assert b.kind == "credit_hold"
+    # the setting is read as AR_LATE_INTEREST reads its rate: 1 is 1 % a year, not 100 %
+    # (1,000.00 x 1 % x 100 / 365 = 2.739... -> 2.74), and 0.1 is 10 %
+    for typed, cents in (("1", 274), (0.1, 2740), ("0.5%", 137)):
+        sel = select_letters(aged, None, facts, policy, AS_OF, interest_rate=typed)
+        assert sel.letters.set_index("customer_id").loc["A", "interest_cents"] == cents, typed
 
 
 def test_policy_text_round_trip_and_clear_errors():

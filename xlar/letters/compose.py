@@ -24,7 +24,7 @@ from xlar.letters.documents import Letter, LetterLine, installment_lines, reason
 from xlar.letters.errors import LetterError
 from xlar.letters.selection import MAX_LEVEL, Selection
 from xlar.letters.words import parse_kind
-from xlar.metrics import late_interest
+from xlar.metrics import annual_rate_pct, late_interest
 from xlar.money import minor_digits
 
 __all__ = ["Recipient", "Composed", "batch_letters", "recipient_of", "statement_letter",
@@ -105,11 +105,9 @@ def _day(value) -> dt.date | None:
 def _rate_text(rate, language: str) -> str:
     from xlar.metrics import EU_MARGIN_POINTS, EU_REFERENCE_RATE
 
-    if rate is None or (isinstance(rate, str) and not rate.strip()):
+    value = annual_rate_pct(rate)
+    if value is None:
         value = Decimal(EU_REFERENCE_RATE) + Decimal(EU_MARGIN_POINTS)
-    else:
-        value = Decimal(str(rate).strip().rstrip("%").strip())
-        value = value * 100 if value <= 1 else value
     text = f"{value.normalize():f}"
     return (text.replace(".", ",") + " %") if language == "es" else f"{text}%"
 
@@ -122,10 +120,7 @@ def _charged(lines: tuple[LetterLine, ...], level: int, policy: DunningPolicy, l
         fee = int((policy.fee * 10 ** minor_digits(lead)).to_integral_value())
     if not policy.interest_from or level < policy.interest_from:
         return tuple(ln._replace(interest_cents=0) for ln in lines), fee
-    r = None if rate is None or (isinstance(rate, str) and not rate.strip()) else \
-        Decimal(str(rate).strip().rstrip("%").strip())
-    if r is not None and r <= 1:
-        r *= 100
+    r = annual_rate_pct(rate)
     return tuple(ln._replace(interest_cents=late_interest(ln.cents, ln.days_past_due, r)
                              if ln.role == "due" and ln.currency == lead else 0)
                  for ln in lines), fee

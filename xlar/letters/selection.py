@@ -216,10 +216,10 @@ def _history(facts: LetterFacts) -> dict[str, pd.DataFrame]:
 
 
 def _interest_rate(rate) -> Decimal | None:
-    if rate is None or (isinstance(rate, str) and not rate.strip()):
-        return None
-    r = Decimal(str(rate).strip().rstrip("%").strip())
-    return r * 100 if r <= 1 else r
+    """The late_interest_rate setting in percent, by AR_LATE_INTEREST's rule."""
+    from xlar.metrics import annual_rate_pct
+
+    return annual_rate_pct(rate)
 
 
 class _Customer(NamedTuple):
