@@ -31,7 +31,7 @@ from xlar import __version__
 
 __all__ = ["ADDIN_SOURCES", "build_addin", "install_addin", "ribbon_buttons", "vba_callbacks",
            "RibbonButton", "AddinError", "addin_folder", "ribbon_xml", "ribbon_vba",
-           "write_sources", "ribbon_icon", "ICON_SUBSTITUTES"]
+           "write_sources"]
 
 ADDIN_SOURCES = Path(__file__).resolve().parent.parent / "workbooks" / "addin"
 CUSTOMUI_NS = "http://schemas.microsoft.com/office/2009/07/customui"
@@ -41,24 +41,6 @@ REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
 ADDIN_MAIN = "application/vnd.ms-excel.addin.macroEnabled.main+xml"
 VBA_TYPE = "application/vnd.ms-office.vbaProject"
-
-
-#: Icons some actions name that are in none of Office's published imageMso lists (an
-#: unknown imageMso leaves the button blank, or stops Excel loading the tab), with the
-#: published icon the ribbon shows instead.  tests/test_addin.py checks every icon of
-#: the ribbon against the published list; when an action's own module switches to a
-#: listed name, its entry here is no longer used.
-ICON_SUBSTITUTES = {
-    "CreditCard": "DataTypeCurrency",                    # Match Card Payments
-    "MailMergeRecipients": "MailMergeResultsPreview",    # Letter Preview
-    "MailMergeFinishAndMerge": "MailMergeFinishAndMergeMenu",  # Produce Letters
-    "MailSend": "MailMergeMergeToEMail",                 # Send Letters Now
-}
-
-
-def ribbon_icon(image: str) -> str:
-    """The imageMso a button shows for an action's *image* (see ICON_SUBSTITUTES)."""
-    return ICON_SUBSTITUTES.get(image, image)
 
 
 class AddinError(RuntimeError):
@@ -179,7 +161,7 @@ def ribbon_xml(actions=None) -> str:
             button = "xlar" + _callback(a.name)[2:]
             lines.append(
                 f'          <button id="{button}" label={quoteattr(a.label)} '
-                f'size="{"large" if n == 0 else "normal"}" imageMso="{ribbon_icon(a.image)}"\n'
+                f'size="{"large" if n == 0 else "normal"}" imageMso="{a.image}"\n'
                 f'                  screentip={quoteattr(a.label)}\n'
                 f'                  supertip={quoteattr(a.help)}\n'
                 f'                  onAction="{_callback(a.name)}"/>')

@@ -271,7 +271,7 @@ def import_bank_file(port: WorkbookPort, progress: Progress, file: str | None = 
     return _file_outcome(fmt, read, proposals, f"{Path(file).name} read")
 
 
-@action("match_card_payments", "Match Card Payments", "Cash", "cash cards", "CreditCard",
+@action("match_card_payments", "Match Card Payments", "Cash", "cash cards", "DataTypeCurrency",
         "Match the card payments typed on the Card Payments sheet (last four digits only) to "
         "open items and add them to Cash Proposals.")
 def match_card_payments(port: WorkbookPort, progress: Progress, **options) -> Outcome:

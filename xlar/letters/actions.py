@@ -173,7 +173,7 @@ def _counts(letters: pd.DataFrame) -> str:
             f"{len(on) - mail} to post)")
 
 
-@action("preview_letters", "Letter Preview", "Letters", "letters preview", "MailMergeRecipients",
+@action("preview_letters", "Letter Preview", "Letters", "letters preview", "MailMergeResultsPreview",
         "List on the Letters sheet every past-due customer with the letter due today (level, "
         "language, amount, delivery) or the reason none is due; edit it before producing.")
 @_said_plainly
@@ -225,7 +225,7 @@ def _sheet_after(sel, edits, status) -> pd.DataFrame:
     return frame
 
 
-@action("produce_letters", "Produce Letters", "Letters", "letters make", "MailMergeFinishAndMerge",
+@action("produce_letters", "Produce Letters", "Letters", "letters make", "MailMergeFinishAndMergeMenu",
         "Make the letters of the Letters sheet as you left it: a Word file, a PDF and an "
         "e-mail per customer, one PDF to print, sales-partner lists and a batch report.")
 @_said_plainly
@@ -361,7 +361,7 @@ def send_letters(port: WorkbookPort, progress: Progress, store=None, batch=None,
     return Outcome(message, (f"batch folder: {where}", *lines))
 
 
-@action("send_letters_now", "Send Letters Now", "Letters", "letters send", "MailSend",
+@action("send_letters_now", "Send Letters Now", "Letters", "letters send", "MailMergeMergeToEMail",
         "Send the last batch's e-mails through the mail server on the Settings sheet and "
         "record each letter (and the letters to post) in the activity store; a batch that "
         "stopped half-way sends only what is left.")
