@@ -105,7 +105,10 @@ SETTING_HELP = {
     "user_name": "Your name for the activity log (blank = your login name)",
     "default_authority_limit": "Largest write-off a user may post without approval",
     "authority_limits": "Per-user limits, e.g. 'ana=500; luis=2500' (others: the default)",
-    "dunning_policy": "Days past due where letter levels 1-4 start, and grace days",
+    "dunning_policy": "Days past due where letter levels 1-4 start, then options after ';': "
+                      "grace=5; minimum=50.00; days_between=14; fee=25 from 3; interest from "
+                      "3; skip_levels=no; first_letter_by_age=no; exclude=disputes,plans,"
+                      "promises,exceptions",
     "late_interest_rate": "Yearly late-payment interest, e.g. 10.15% (blank = ECB rate + 8)",
     "company_name": "Your company's name, as the letters' letterhead shows it",
     "company_address": "Letterhead address (lines separated by ';')",
