@@ -446,6 +446,17 @@ def test_ibm_weighted_days_late_matches_its_dayslate_column(shared_fixtures, tmp
     assert w.dashboard.behaviour_totals.iloc[0]["avg_days_to_pay"] == \
         pytest.approx(float(avg_to_pay), rel=1e-12)
 
+    # The past-due report reads its trend from the activity store: a history export's
+    # month ends are kept there, so it shows the Dashboard's trend, not a shorter one.
+    from xlar.reports.management import report_from_workbench
+    from xlar.workbench.port import XlsxPort
+
+    report = report_from_workbench(XlsxPort(path)).trend      # its last agings
+    dash = w.dashboard.trend.tail(len(report))
+    assert len(report) > 3 and list(report["as_of"]) == list(dash["as_of"])
+    assert list(report["cei"].round(9)) == list(dash["cei"].round(9))
+    assert list(report["dso"].round(9)) == list(dash["dso"].round(9))
+
     # A history export: sales, month-end agings and CEI come from the data itself, and
     # LibreOffice agrees with every KPI; one currency, so the pivots show grand totals.
     k = w.dashboard.kpis[0]

@@ -333,7 +333,9 @@ def history_snapshots(items: pd.DataFrame, as_of: dt.date, buckets: Buckets,
                          "balance_cents": int(t["balance_cents"]),
                          "current_cents": int(t[buckets.labels[0]]),
                          "past_due_cents": int(t["past_due_cents"]),
-                         "disputed_cents": int(t["disputed_cents"]), "source": "history"})
+                         "disputed_cents": int(t["disputed_cents"]), "source": "history",
+                         # each bucket too, so the store can keep it as a refresh's aging
+                         **{label: int(t[label]) for label in buckets.labels}})
     return pd.DataFrame(rows)
 
 

@@ -517,6 +517,7 @@ def refresh_workbook(port: WorkbookPort, source: str | Path | None = None, as_of
     w = build_workbench(result, settings, as_of_day, previous, master, user or store.user,
                         src.name, accounts, store.on_hold())
     _remember(store, w, src.name)
+    _remember_month_ends(store, result.items, w, src.name)
     progress(3, 5, "writing the workbench")
     typed = read_account_sheets(port, FormDefaults(as_of_day, settings.currency, store.user))
     write_workbench(port, w, src.name)
@@ -586,6 +587,26 @@ def _remember(store, w: Workbench, source: str) -> None:
                  payload={"source": source, "as_of": w.as_of.isoformat(),
                           "items": len(w.items), "rejected": int(w.control.rejected),
                           "totals_ok": bool(w.control.totals_ok)})
+
+
+def _remember_month_ends(store, items: pd.DataFrame, w: Workbench, source: str) -> None:
+    """A history export (with settled dates) holds the agings of every month end: keep
+    them as the refreshes' own are kept, so that what reads the trend from the store
+    (the past-due report) shows what the Dashboard shows.  Once per distinct aging."""
+    from xlar.kpis import history_snapshots
+    from xlar.store.api import stable_key
+
+    past = history_snapshots(items, w.as_of, w.buckets)
+    if not len(past):
+        return
+    labels = list(w.buckets.labels)
+    for day, g in past.groupby("as_of", sort=True):
+        if day == w.as_of:
+            continue            # the refresh's own aging, kept by _remember
+        fingerprint = stable_key(source, day, *[(t["currency"], int(t["balance_cents"]),
+                                                 int(t["items"])) for _, t in g.iterrows()])
+        store.add_snapshot(day, g, labels, f"{source} (month end)",
+                           key=f"snapshot:{day}:{fingerprint}")
 
 
 def refresh(path: str | Path, source: str | Path | None = None, as_of=None,
