@@ -299,7 +299,11 @@ def parse_flags(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 def text_column(s: pd.Series) -> pd.Series:
     """Cell values to clean text (object dtype), by :func:`~xlar.imports.files.cell_text`:
     None/NaN -> '', 1000.0 -> '1000'."""
-    if pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty"):
+    kind = pd.api.types.infer_dtype(s, skipna=True)
+    if kind in ("string", "empty"):
+        if s.dtype == object:   # str.strip over a list: twice pandas' speed on objects
+            return pd.Series([v.strip() if isinstance(v, str) else "" for v in s.tolist()],
+                             index=s.index, dtype=object)
         return s.fillna("").str.strip()
     return map_unique(s, cell_text)
 

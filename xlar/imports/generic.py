@@ -82,7 +82,11 @@ def _rectangle(rows: list[list], width: int) -> pd.DataFrame:
     one broken line of 100,000 separators costs one long text, not 100,000 columns
     for every row of the file.
     """
-    wider = any(len(x) > width for x in rows)
+    lengths = {len(x) for x in rows}
+    if lengths <= {width}:
+        # A spreadsheet's rows come as one rectangle: nothing to pad or fold.
+        return pd.DataFrame(rows, dtype=object).reindex(columns=range(width), fill_value="")
+    wider = max(lengths) > width
     return pd.DataFrame([_fit(list(x), width, wider) for x in rows], dtype=object)
 
 
