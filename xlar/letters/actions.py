@@ -173,7 +173,8 @@ def _counts(letters: pd.DataFrame) -> str:
             f"{len(on) - mail} to post)")
 
 
-@action("preview_letters", "Letter Preview", "Letters", "letters preview", "MailMergeResultsPreview",
+@action("preview_letters", "Letter Preview", "Letters", "letters preview",
+        "MailMergeResultsPreview",
         "List on the Letters sheet every past-due customer with the letter due today (level, "
         "language, amount, delivery) or the reason none is due; edit it before producing.")
 @_said_plainly
@@ -225,7 +226,8 @@ def _sheet_after(sel, edits, status) -> pd.DataFrame:
     return frame
 
 
-@action("produce_letters", "Produce Letters", "Letters", "letters make", "MailMergeFinishAndMergeMenu",
+@action("produce_letters", "Produce Letters", "Letters", "letters make",
+        "MailMergeFinishAndMergeMenu",
         "Make the letters of the Letters sheet as you left it: a Word file, a PDF and an "
         "e-mail per customer, one PDF to print, sales-partner lists and a batch report.")
 @_said_plainly
