@@ -1,6 +1,7 @@
 """The command line as a user meets it: real `xlar` processes, plain errors, exit codes."""
 
 import os
+import re
 import subprocess
 import sys
 
@@ -101,6 +102,18 @@ def test_demo_writes_a_workbench_an_export_and_a_report(tmp_path):
     assert str(tmp_path / "demo") in " ".join(r.stdout.split())
     report = (tmp_path / "demo" / "run-report.md").read_text()
     assert "400 items accepted, 2 rejected" in report
+    # and today's collection letters: made when LibreOffice is there, else said so
+    from xlar.letters.pdf import find_soffice
+
+    if find_soffice() is None:
+        assert "LibreOffice, which is not installed here" in report
+        return
+    (batch,) = (tmp_path / "demo" / "Letters").iterdir()
+    made = int(re.search(r"(\d+) letters made in batch", report).group(1))
+    assert made > 0 and len(list((batch / "pdf").glob("*.pdf"))) == made
+    assert len(list((batch / "email").glob("*.eml"))) + \
+        int(re.search(r"(\d+) to post", report).group(1)) == made
+    assert (batch / "letters-all.pdf").is_file() and str(batch) in " ".join(r.stdout.split())
 
 
 def test_output_cut_short_by_a_closed_pipe_ends_quietly(tmp_path):

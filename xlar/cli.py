@@ -398,11 +398,13 @@ def demo_cmd(
     items: Annotated[int, typer.Option("--items", help="Number of open items.")] = 5000,
     customers: Annotated[int, typer.Option("--customers", help="Number of customers.")] = 300,
 ):
-    """Build a sample ledger, import it, and write a complete AR workbench into a folder."""
+    """Build a sample ledger, import it, and write a complete AR workbench, today's collection
+    letters and a run report into a folder."""
     from xlar.demo_run import run_demo
 
     with progress_bar("building the demo") as report:
-        result = run_demo(out, seed=seed, items=items, customers=customers, progress=report)
+        result = run_demo(out, seed=seed, items=items, customers=customers, progress=report,
+                          letters=True)
     w = result.workbench_result.workbench
     console.print(f"[green]Demo written to {result.folder}[/green]")
     console.print(f"  AR workbench:  {result.workbench}")
@@ -413,6 +415,10 @@ def demo_cmd(
     if result.bank_file:
         console.print(f"  Bank file:     {result.bank_file}")
         console.print(f"  Cash:          {result.cash_message}")
+    if result.letters_folder:
+        console.print(f"  Letters:       {result.letters_folder}")
+    if result.letters_message:
+        console.print(f"  Letters:       {' '.join(result.letters_message.splitlines())}")
     for _, t in w.totals.iterrows():
         console.print(f"  {t['currency']}: balance {_money(t['balance_cents'], t['currency'])}, "
                       f"past due {_money(t['past_due_cents'], t['currency'])} "

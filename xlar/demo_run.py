@@ -34,6 +34,8 @@ class DemoResult(NamedTuple):
     workbench_result: object
     bank_file: Path | None = None
     cash_message: str = ""
+    letters_folder: Path | None = None
+    letters_message: str = ""
 
 
 def _add_faults_and_total(export: Path) -> None:
@@ -70,40 +72,76 @@ def _add_faults_and_total(export: Path) -> None:
             w.writerow(footer)
 
 
+#: The sample company the demo's letters come from (Settings sheet: edit it there).
+DEMO_COMPANY = {"company_name": "Harbor Industrial Supply Co.",
+                "company_address": "1200 Harbor Boulevard; Long Beach, CA 90802; United States",
+                "company_email": "ar@harbor-supply.example", "company_phone": "+1 562 555 0140"}
+
+
 def run_demo(out: str | Path = "xlar-demo", seed: int = 2026, items: int = 5000,
              customers: int = 300, progress: Progress = no_progress,
-             bank_statement: bool = True) -> DemoResult:
+             bank_statement: bool = True, letters: bool = False) -> DemoResult:
     from xlar.demo import generate_ledger, write_demo_customers, write_demo_export
     from xlar.workbench.refresh import refresh
 
     folder = Path(out).resolve()
     (folder / "exports").mkdir(parents=True, exist_ok=True)
-    progress(0, 4, "generating the sample ledger")
+    progress(0, 5, "generating the sample ledger")
     ledger = generate_ledger(seed=seed, customers=customers, items=items)
     export = folder / "exports" / "open_items.csv"
     write_demo_export(ledger, export, layout="generic_en")
     _add_faults_and_total(export)
     cust = folder / "exports" / "customers.csv"
     write_demo_customers(ledger, cust)
-    progress(1, 4, "refreshing the workbench")
+    progress(1, 5, "refreshing the workbench")
     workbench = folder / WORKBENCH_NAME
     from xlar.demo_history import seed_demo_history
 
     seed_demo_history(workbench, seed, customers, items, ledger.as_of)  # trend and DSO inputs
+    from xlar.actions import run_on_file
+
+    run_on_file("setup_workbench", workbench, **DEMO_COMPANY)     # the letters' letterhead
     res = refresh(workbench, source=export, as_of=ledger.as_of, customers=cust,
-                  progress=lambda d, t, m: progress(1, 4, m))
-    progress(2, 4, "matching a day's bank statement")
+                  progress=lambda d, t, m: progress(1, 5, m))
+    progress(2, 5, "matching a day's bank statement")
     bank, cash = _demo_cash(workbench, ledger, folder, seed) if bank_statement else (None, "")
-    progress(3, 4, "writing the run report")
+    progress(3, 5, "preparing the collection letters")
+    letters_folder, said = _demo_letters(workbench, folder) if letters else (None, "")
+    progress(4, 5, "writing the run report")
     report = folder / "run-report.md"
     text = _report(res, folder, export, cust, seed)
     text += "" if bank is None else (
         f"\n## Cash application\n\nThe bank statement `{bank}` (BAI2) was imported "
         f"and matched:\n\n> {cash}\n\nReview the *Cash Proposals* sheet, then post with "
         f'`xlar cash post "{workbench}"` (or AR > Post Payments).\n')
+    text += "" if not said else (
+        "\n## Collection letters\n\n" + "\n\n".join(f"> {x}" for x in said.split("\n"))
+        + (f"\n\nThe batch is in `{letters_folder}`: a Word file, a PDF and an e-mail "
+           "(.eml) per customer, `letters-to-post.pdf` to print, the sales-partner lists and "
+           "a batch report. Nothing was sent: `xlar letters send` shows what it would send, "
+           "and sends with --send.\n" if letters_folder else "\n"))
     report.write_text(text, encoding="utf-8")
-    progress(4, 4, "done")
-    return DemoResult(folder, workbench, export, cust, report, text, res, bank, cash)
+    progress(5, 5, "done")
+    return DemoResult(folder, workbench, export, cust, report, text, res, bank, cash,
+                      letters_folder, said)
+
+
+def _demo_letters(workbench: Path, folder: Path) -> tuple[Path | None, str]:
+    """Today's dunning letters for the sample ledger: the Letters sheet filled (Letter
+    Preview), then, when LibreOffice is there to make the PDFs, the batch made where the
+    workbench puts it (Letters/ beside it: Produce Letters).  Nothing is sent."""
+    from xlar.actions import run_on_file
+    from xlar.letters.pdf import find_soffice
+
+    preview = run_on_file("preview_letters", workbench).message
+    if find_soffice() is None:
+        return None, (f"{preview}\nThe letters themselves (Word, PDF, e-mail) are made by "
+                      "LibreOffice, which is not installed here: install it, then run xlar "
+                      f'letters make "{workbench}".')
+    made = run_on_file("produce_letters", workbench)
+    batch = next((d.split(": ", 1)[1] for d in made.details
+                  if d.startswith("batch folder: ")), str(folder / "Letters"))
+    return Path(batch), f"{preview}\n{made.message}"
 
 
 def _demo_cash(workbench: Path, ledger, folder: Path, seed: int) -> tuple[Path, str]:
