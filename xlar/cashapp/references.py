@@ -41,7 +41,13 @@ def normal_documents(docs) -> np.ndarray:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    a = pc.utf8_upper(pa.array([str(d) for d in docs], type=pa.string()))
+    docs = np.asarray(docs, dtype=object)
+    text = docs if all(isinstance(d, str) for d in docs[:1000]) else [str(d) for d in docs]
+    try:
+        arr = pa.array(text, type=pa.string())
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # not all text after the first 1,000
+        arr = pa.array([str(d) for d in docs], type=pa.string())
+    a = pc.utf8_upper(arr)
     a = pc.replace_substring_regex(a, _SEPARATORS.pattern, "")
     # RE2 has no look-ahead: the digit after the prefix is captured and put back.
     a = pc.replace_substring_regex(a, _PREFIX.pattern.replace("(?=\\d)", "(\\d)"), r"\1")
