@@ -72,15 +72,20 @@ def starts_with_pattern(values, pattern: str):
     import numpy as np
     import pandas as pd
 
-    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
-        import pyarrow as pa
-        import pyarrow.compute as pc
+    import pyarrow as pa
+    import pyarrow.compute as pc
 
-        hit = pc.match_substring_regex(pa.array(values.array), "^(?:" + pattern + ")",
-                                       ignore_case=True)
-        return pc.fill_null(hit, False).to_numpy(zero_copy_only=False)
-    return values.astype(str).str.match(pattern, case=False).to_numpy(bool) if len(values) \
-        else np.zeros(0, bool)
+    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+        arr = pa.array(values.array)
+    else:
+        # Text from a spreadsheet (object cells): into Arrow once, then the same RE2 pass.
+        try:
+            arr = pa.array(values.astype(str).to_numpy(object), type=pa.string())
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            return values.astype(str).str.match(pattern, case=False).to_numpy(bool) \
+                if len(values) else np.zeros(0, bool)
+    hit = pc.match_substring_regex(arr, "^(?:" + pattern + ")", ignore_case=True)
+    return pc.fill_null(hit, False).to_numpy(zero_copy_only=False)
 
 
 def _is_arrow_text(values) -> bool:
