@@ -77,11 +77,35 @@ def seed_demo_history(workbench: Path, seed: int, customers: int, items: int,
     store = open_store(workbook=workbench)
     from xlar.demo import generate_ledger
 
-    seed_demo_accounts(store, generate_ledger(seed, customers, items, as_of).items, as_of)
+    ledger_items = generate_ledger(seed, customers, items, as_of).items
+    seed_demo_accounts(store, ledger_items, as_of)
+    seed_demo_letters(store, ledger_items, as_of)
     labels = list(make_buckets().labels)
     for day, totals in agings:
         store.add_snapshot(day, totals, labels, "demo history", key=f"demo-snapshot:{day}",
                            customers=customers)
+
+
+def seed_demo_letters(store, items: pd.DataFrame, as_of: dt.date) -> None:
+    """The reminders sent in the weeks before: most past-due customers already had one
+    letter (level 1, 45 days ago) or more (level 2, 28 days ago; level 3, 16 days ago),
+    as their oldest item's age would have brought, so today's batch holds every level.
+    One customer in four has had none yet (a first reminder today)."""
+    aged = age_open_items(items, as_of, make_buckets())
+    oldest = aged[(aged["days_past_due"] > 0) & (aged["open_cents"] > 0)] \
+        .groupby("customer_id")["days_past_due"].max()
+    sent = ((1, 45, 50), (2, 28, 80), (3, 16, 110))   # level, days ago, age it needed then
+    for k, (customer, days) in enumerate(oldest.sort_index().items()):
+        if k % 4 == 3:
+            continue
+        for level, ago, needed in sent:
+            if days < needed:
+                break
+            day = as_of - dt.timedelta(days=ago)
+            store.record("letter_sent", key=f"demo-letter:{customer}:{level}",
+                         customer_id=str(customer),
+                         payload={"letter_date": day.isoformat(), "family": "dunning",
+                                  "level": level, "kind": f"dunning_{level}", "demo": True})
 
 
 #: What collectors write after a call, and what they plan next (demo notes).

@@ -75,7 +75,8 @@ def _add_faults_and_total(export: Path) -> None:
 #: The sample company the demo's letters come from (Settings sheet: edit it there).
 DEMO_COMPANY = {"company_name": "Harbor Industrial Supply Co.",
                 "company_address": "1200 Harbor Boulevard; Long Beach, CA 90802; United States",
-                "company_email": "ar@harbor-supply.example", "company_phone": "+1 562 555 0140"}
+                "company_email": "ar@harbor-supply.example", "company_phone": "+1 562 555 0140",
+                "signature_name": "Laura Méndez", "signature_title": "Credit & Collections"}
 
 
 def run_demo(out: str | Path = "xlar-demo", seed: int = 2026, items: int = 5000,
