@@ -71,7 +71,6 @@ def starts_with_pattern(values, pattern: str):
     """
     import numpy as np
     import pandas as pd
-
     import pyarrow as pa
     import pyarrow.compute as pc
 
