@@ -333,8 +333,15 @@ def test_charts_draw_the_dashboard(bench):
     charts = {c["title"]: c for c in bench["charts"]}
     assert set(charts) == {"Aging by bucket (share of balance)",
                            "Past due by sales partner (USD)", "DSO trend (USD, days)",
-                           "CEI and % past due (USD)"}
+                           "CEI, % past due and % over 90 (USD)"}
     assert charts["Aging by bucket (share of balance)"]["series"] == len(LABELS)
+    # CEI, % past due and % over 90 when every point has them
+    trend = bench["w"].dashboard.trend
+    usd = trend[trend["currency"] == "USD"]
+    plotted = usd[usd["cei"].notna()] if usd["cei"].notna().any() else usd
+    assert plotted["pct_over_90"].notna().all()
+    assert charts["CEI, % past due and % over 90 (USD)"]["series"] == \
+        2 + int(usd["cei"].notna().any())
     assert charts["Past due by sales partner (USD)"]["series"] == len(LABELS) - 1
     assert all(c["sheet"] == "Dashboard" for c in charts.values())
 
@@ -386,6 +393,11 @@ def test_dso_and_cei_on_a_hand_worked_example(tmp_path, libreoffice):
     assert shown["Average days delinquent (ADD)"] == pytest.approx(18.4)
     assert shown["Countback DSO (days)"] == pytest.approx(48.5)
     assert shown["Collection effectiveness index (CEI)"] == pytest.approx(70 / 130)
+    # the trend rows: INV-2 is 42 days late, so nothing is over 90 days: 0 % both dates
+    head = next(i for i, r in enumerate(grid) if r and "% Over 90" in r)
+    col = grid[head].index("% Over 90")
+    over = [r[col] for r in grid[head + 1:] if r and r[1] == "USD"]
+    assert over == [0.0, 0.0]
 
     # and the engine function alone, without a workbook
     t = pd.Series({"currency": "USD", "balance_cents": 15_000_000, "past_due_cents": 6_000_000,
@@ -396,6 +408,28 @@ def test_dso_and_cei_on_a_hand_worked_example(tmp_path, libreoffice):
                                        ("2026-10-01", "USD", 8_000_000)]),
                           (dt.date(2026, 9, 30), 14_000_000))
     assert (again.dso, again.countback_dso, again.cei) == (k.dso, k.countback_dso, k.cei)
+
+
+def test_the_trend_shows_more_than_90_days_past_due_and_its_share():
+    """Two agings kept by refreshes (cents): on 09-30 with the default edges, Not due
+    100.00, 1-30 50.00, 91-120 30.00, Over 120 20.00: balance 200.00, over 90 days
+    30 + 20 = 50.00, 25 %.  On 10-31 with edges 0,45,100 the bucket 46-100 straddles
+    day 90: no figure rather than a guess."""
+    from xlar.kpis import trend
+
+    snaps = pd.DataFrame([
+        {"as_of": dt.date(2026, 9, 30), "currency": "USD", "balance_cents": 20_000,
+         "current_cents": 10_000, "past_due_cents": 10_000,
+         "buckets": {"Not due": 10_000, "1-30": 5_000, "31-60": 0, "61-90": 0,
+                     "91-120": 3_000, "Over 120": 2_000}},
+        {"as_of": dt.date(2026, 10, 31), "currency": "USD", "balance_cents": 20_000,
+         "current_cents": 10_000, "past_due_cents": 10_000,
+         "buckets": {"Not due": 10_000, "1-45": 5_000, "46-100": 3_000, "Over 100": 2_000}},
+    ])
+    t = trend(snaps, typed_sales([("2026-10-01", "EUR", 1)]))   # no USD sales: no DSO
+    assert t["over_90_cents"].iloc[0] == 5_000 and t["pct_over_90"].iloc[0] == \
+        pytest.approx(0.25)
+    assert t["over_90_cents"].isna().iloc[1] and t["pct_over_90"].isna().iloc[1]
 
 
 IBM_MAPPING = ROOT / "workbooks" / "mappings" / "ibm_watson_ar.toml"

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import re
 from typing import NamedTuple
 
 import numpy as np
@@ -339,14 +340,45 @@ def history_snapshots(items: pd.DataFrame, as_of: dt.date, buckets: Buckets,
     return pd.DataFrame(rows)
 
 
+_FIRST_DAY = re.compile(r"(\d+)")
+
+
+def over_90_cents(snapshot) -> int | None:
+    """What an aging snapshot holds more than 90 days past due: its buckets whose first
+    day is past 90 ("91-120", "Over 120"; with edges 0,15,30,60,90,180: "91-180",
+    "Over 180").  A bucket that straddles day 90 (edges without 90, e.g. "61-100")
+    cannot be split: then None, not a guess.  *snapshot*: a store snapshot (its
+    ``buckets`` by label) or a history row (one column per label)."""
+    buckets = snapshot.get("buckets") if hasattr(snapshot, "get") else None
+    if not isinstance(buckets, dict):
+        buckets = {k: v for k, v in snapshot.items()
+                   if isinstance(k, str) and (k.startswith("Over ") or "-" in k)
+                   and _FIRST_DAY.match(k.removeprefix("Over "))}
+    if not buckets:
+        return None
+    total = 0
+    for label, cents in buckets.items():
+        m = _FIRST_DAY.match(label.removeprefix("Over "))
+        if m is None:
+            continue            # "Not due"
+        first = int(m.group(1)) + (1 if label.startswith("Over ") else 0)
+        last = None if label.startswith("Over ") else int(label.rsplit("-", 1)[1])
+        if first > 90:
+            total += int(cents)
+        elif last is not None and last > 90:
+            return None
+    return total
+
+
 def trend(snapshots: pd.DataFrame | None, sales: pd.DataFrame,
           points: int = TREND_POINTS) -> pd.DataFrame:
     """One row per aging date and currency (the last *points* dates): balance, current,
-    past due and its share, DSO / best-possible DSO / ADD from the credit sales of the
+    past due and its share, more than 90 days past due and its share (see
+    :func:`over_90_cents`), DSO / best-possible DSO / ADD from the credit sales of the
     three months ending then, and CEI against the row before it (the previous aging)."""
     cols = ["as_of", "currency", "balance_cents", "current_cents", "past_due_cents",
             "pct_past_due", "sales_cents", "period_days", "dso", "best_dso", "add",
-            "begin_cents", "cei_sales_cents", "cei"]
+            "begin_cents", "cei_sales_cents", "cei", "over_90_cents", "pct_over_90"]
     if snapshots is None or not len(snapshots):
         return pd.DataFrame(columns=cols)
     s = snapshots.copy()
@@ -389,7 +421,9 @@ def trend(snapshots: pd.DataFrame | None, sales: pd.DataFrame,
                          "pct_past_due": _share(int(r["past_due_cents"]), bal),
                          "sales_cents": sales_cents, "period_days": days, "dso": dso_v,
                          "best_dso": best, "add": add, "begin_cents": begin,
-                         "cei_sales_cents": cei_sales, "cei": cei_v})
+                         "cei_sales_cents": cei_sales, "cei": cei_v,
+                         "over_90_cents": (over := over_90_cents(r)),
+                         "pct_over_90": None if over is None else _share(over, bal)})
             prev = r
     return pd.DataFrame(rows, columns=cols)
 

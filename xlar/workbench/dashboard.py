@@ -395,7 +395,7 @@ def dashboard_plan(d: Dashboard, source: str) -> tuple[SheetPlan, list[ChartPlan
     trend_head = r
     s.header(r, ["As Of", "Currency", "Balance", "Current", "Past Due", "% Past Due",
                  f"Credit Sales ({DSO_MONTHS} mo.)", "Days", "DSO", "Best DSO", "ADD",
-                 "AR at Previous", "Sales Since", "CEI"])
+                 "AR at Previous", "Sales Since", "CEI", "Over 90", "% Over 90"])
     trend_rows: dict[str, list[int]] = {}
     for i, t in enumerate(d.trend.itertuples(index=False)):
         rr = r + 1 + i
@@ -405,7 +405,8 @@ def dashboard_plan(d: Dashboard, source: str) -> tuple[SheetPlan, list[ChartPlan
         s.put(rr, 1, t.as_of, NUMBER_FORMATS["date"])
         s.put(rr, 2, t.currency)
         for col, v in ((3, t.balance_cents), (4, t.current_cents), (5, t.past_due_cents),
-                       (7, t.sales_cents), (12, t.begin_cents), (13, t.cei_sales_cents)):
+                       (7, t.sales_cents), (12, t.begin_cents), (13, t.cei_sales_cents),
+                       (15, t.over_90_cents)):
             if v is not None and not pd.isna(v):
                 s.put(rr, col, int(v) / units, fmt)
         s.put(rr, 6, Formula(f'=IF(C{rr}>0,E{rr}/C{rr},"")'), NUMBER_FORMATS["pct"])
@@ -415,6 +416,8 @@ def dashboard_plan(d: Dashboard, source: str) -> tuple[SheetPlan, list[ChartPlan
         s.put(rr, 11, Formula(f'=IF(I{rr}="","",I{rr}-J{rr})'), NUMBER_FORMATS["float1"])
         s.put(rr, 14, Formula(f'=IF(OR(L{rr}="",M{rr}=""),"",(L{rr}+M{rr}-C{rr})/'
                               f'(L{rr}+M{rr}-D{rr}))'), NUMBER_FORMATS["pct"])
+        s.put(rr, 16, Formula(f'=IF(OR(O{rr}="",N(C{rr})<=0),"",O{rr}/C{rr})'),
+              NUMBER_FORMATS["pct"])
     r = r + len(d.trend) + 2
 
     # Countback, worked month by month, per currency.
@@ -515,8 +518,11 @@ def _charts(d: Dashboard, aging_head, aging_last, partner_head, partner_last, tr
         series = [Series(trend_head, 6, pct_rows[0], 6, pct_rows[-1], 6)]
         if cei_rows:
             series.insert(0, Series(trend_head, 14, cei_rows[0], 14, cei_rows[-1], 14))
+        if all(by_row[rr].pct_over_90 is not None and not pd.isna(by_row[rr].pct_over_90)
+               for rr in pct_rows):
+            series.append(Series(trend_head, 16, pct_rows[0], 16, pct_rows[-1], 16))
         out.append(ChartPlan(DASHBOARD_SHEET, "P54", "line",
-                             f"CEI and % past due ({d.main_currency})",
+                             f"CEI, % past due and % over 90 ({d.main_currency})",
                              (pct_rows[0], 1, pct_rows[-1], 1), tuple(series), "", "0%"))
     return out
 
