@@ -44,9 +44,13 @@ MAX_SHEET_CELLS = 1 << 25
 _CHUNK = 1 << 22
 #: No tag in a sheet is this long; a part without a '<' for that long is not XML.
 _MAX_TAG = 1 << 26
-#: References that leave the cheap bound (columns A-Z, rows below 100,000):
-#: two or more letters, or six or more digits.
-_FAR_REF = re.compile(rb'r="(?:[A-Za-z]{2}|[A-Za-z]?[0-9]{6})')
+#: References that leave the cheap bound (columns A-Z, rows below 100,000): two or
+#: more letters then a digit, or six or more digits.  Any attribute whose name ends in
+#: r matches the literal too (LibreOffice's useFirstPageNumber="true", which sent every
+#: file it saved down the slow exact pass); only an attribute named r, after white
+#: space, is a reference (see _quick_extent).
+_FAR_REF = re.compile(rb'r="(?:[A-Za-z]{2,}[0-9]|[A-Za-z]{0,3}[0-9]{6})')
+_SPACE = frozenset(b" \t\r\n")
 _REF_VALUE = re.compile(rb'r="([A-Za-z]*[0-9]*)')
 _TAG = re.compile(rb"<(?:\w+:)?(row|c)\b([^>]*)>")
 _R_ATTR = re.compile(rb'(?:^|\s)r\s*=\s*["\']([A-Za-z]*)([0-9]*)["\']')
@@ -212,6 +216,8 @@ def _quick_extent(chunks: Iterator[bytes], display: str) -> tuple[Extent | None,
             cells += body.count(b"<c", start, end)
             with_ref += body.count(b'<c r="', start, end)
         for m in _FAR_REF.finditer(body):
+            if m.start() == 0 or body[m.start() - 1] not in _SPACE:
+                continue            # useFirstPageNumber="true": not an attribute named r
             r, c = _cell_of(_REF_VALUE.match(body, m.start()).group(1))
             rows, cols = max(rows, r), max(cols, c)
     if cells != with_ref:
