@@ -117,6 +117,10 @@ REGRESSIONS = [
     # IndexError in zipfile: a part whose name (in the zip's directory) starts with a
     # zero byte has the name "", and ZipInfo.is_dir() fails on it.
     ("open items: quickbooks", "quickbooks/qbo_two_row_header.xlsx", [("flip", [(0.9101, 0)])]),
+    # calamine's Rust code panics on this damaged .xls (its shared strings run past their
+    # record): pyo3's PanicException is a BaseException, and escaped as a traceback.
+    ("open items: generic", "generic/es_partidas.xls", [("flip", [(0.5261, 76)])]),
+    ("open items: auto", "generic/es_partidas.xls", [("flip", [(0.5261, 76)])]),
     # A customer master of 3,000 rows and one row of 200,000 commas: every row was
     # padded to the widest (1.4 GB, 16 s; past the memory limit).
     ("customer master", "generic/en_clean.csv",

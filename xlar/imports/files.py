@@ -272,7 +272,9 @@ def _read_sheet_grids(path: Path, display: str, sheet: str | None = None) -> lis
     check_workbook_archive(path, display)
     try:
         wb = pc.CalamineWorkbook.from_path(str(path))
-    except Exception as e:  # calamine raises several error types for one cause
+    except BaseException as e:  # calamine raises several error types for one cause
+        if not calamine_failed(e):
+            raise
         raise ReadError(f"{display}: cannot be opened as a spreadsheet ({_short(e)}); is it "
                         "really an Excel file, and not open in another program?") from None
     names = wb.sheet_names
@@ -286,7 +288,9 @@ def _read_sheet_grids(path: Path, display: str, sheet: str | None = None) -> lis
         try:
             s = wb.get_sheet_by_name(name)
             rows = s.to_python(skip_empty_area=False)
-        except Exception as e:
+        except BaseException as e:
+            if not calamine_failed(e):
+                raise
             raise ReadError(f"{display}, sheet {name!r}: cannot be read ({_short(e)})") from None
         for (r0, c0), (r1, c1) in getattr(s, "merged_cell_ranges", None) or []:
             # A merged header ("Amounts" over three columns) names each column.
@@ -300,7 +304,15 @@ def _read_sheet_grids(path: Path, display: str, sheet: str | None = None) -> lis
     return grids
 
 
-def _short(e: Exception) -> str:
+def calamine_failed(e: BaseException) -> bool:
+    """Whether *e* is calamine saying it cannot read a file: its errors, and the panic
+    its Rust code raises on some damaged files (an .xls whose directory points past its
+    end), which Python sees as pyo3's PanicException, a BaseException.  Interrupts and
+    exits are not failures of the file."""
+    return isinstance(e, Exception) or type(e).__name__ == "PanicException"
+
+
+def _short(e: BaseException) -> str:
     text = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
     return text[:160]
 

@@ -110,10 +110,14 @@ class XlsxPort:
             return {}
         import python_calamine as pc
 
+        from xlar.imports.files import calamine_failed
+
         try:
             grid = pc.CalamineWorkbook.from_path(str(self.path)).get_sheet_by_name(
                 sheet).to_python(skip_empty_area=False)
-        except Exception:  # values are a nicety; the formulas themselves are kept regardless
+        except BaseException as e:  # values are a nicety; the formulas are kept regardless
+            if not calamine_failed(e):
+                raise
             return {}
         out = {}
         for r, c in cells:
