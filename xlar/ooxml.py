@@ -53,15 +53,18 @@ def _targets(z: zipfile.ZipFile, rels_name: str, names: set[str]) -> list[str]:
     except (KeyError, ET.ParseError):
         return []
     base = _rels_base(rels_name)
+    return [full for _, full in _internal_targets(rels, base) if full in names]
+
+
+def _internal_targets(rels: ET.Element, base: str) -> list[tuple[str | None, str]]:
+    """(relationship id, the part it points to) for each internal relationship."""
     out = []
     for r in rels.iter(f"{_REL}Relationship"):
         if r.get("TargetMode") == "External":
             continue
         target = r.get("Target", "")
-        full = target.lstrip("/") if target.startswith("/") else \
-            posixpath.normpath(posixpath.join(base, target))
-        if full in names:
-            out.append(full)
+        out.append((r.get("Id"), target.lstrip("/") if target.startswith("/") else
+                    posixpath.normpath(posixpath.join(base, target))))
     return out
 
 
@@ -114,15 +117,9 @@ def package_problems(path: str | Path) -> list[str]:
             rels = ET.fromstring(z.read(name))
         except ET.ParseError:
             continue  # reported above
-        base = _rels_base(name)
-        for r in rels.iter(f"{_REL}Relationship"):
-            if r.get("TargetMode") == "External":
-                continue
-            target = r.get("Target", "")
-            full = target.lstrip("/") if target.startswith("/") else \
-                posixpath.normpath(posixpath.join(base, target))
+        for rid, full in _internal_targets(rels, _rels_base(name)):
             if full not in names:
-                problems.append(f"{name}: relationship {r.get('Id')} points to {full}, which is "
+                problems.append(f"{name}: relationship {rid} points to {full}, which is "
                                 "not in the package")
     for name in orphan_parts(z):
         problems.append(f"{name} is in the package but no relationship points to it (Excel "
