@@ -468,6 +468,23 @@ def test_sheet_extent_is_worked_out_as_the_reader_lays_cells_out():
     assert MAX_SHEET_CELLS == 1_048_576 * 32
 
 
+def test_the_quick_bound_reads_only_attributes_named_r():
+    """Far references (two letters, or six digits, after r=") leave the cheap bound
+    whatever follows them, after any white space; an attribute that merely ends in r
+    (defaultGridColor="true") is none."""
+    from xlar.imports.archive import _quick_extent
+
+    def bound(xml: bytes):
+        extent, _ = _quick_extent(iter([_SHEET_HEAD + xml + _SHEET_TAIL]), "t")
+        return tuple(extent)
+
+    assert bound(b'<row r="1"><c r="A1"/></row><row r="2"><c r="XFD"/></row>') == \
+        (99_999, 16_384)
+    assert bound(b'<row\nr="1234567"><c r="A1"/></row>') == (1_234_567, 26)
+    assert bound(b'<row r="1"><c r="A1"/></row><sheetView defaultGridColor="true" '
+                 b'pageOrder="downThenOver"/>') == (99_999, 26)
+
+
 # --------------------------------------------------------------------------- XML attacks
 
 @pytest.mark.parametrize("attack", ["laughs", "external", "parameter", "xinclude", "pi"])

@@ -45,11 +45,11 @@ _CHUNK = 1 << 22
 #: No tag in a sheet is this long; a part without a '<' for that long is not XML.
 _MAX_TAG = 1 << 26
 #: References that leave the cheap bound (columns A-Z, rows below 100,000): two or
-#: more letters then a digit, or six or more digits.  Any attribute whose name ends in
-#: r matches the literal too (LibreOffice's useFirstPageNumber="true", which sent every
-#: file it saved down the slow exact pass); only an attribute named r, after white
-#: space, is a reference (see _quick_extent).
-_FAR_REF = re.compile(rb'r="(?:[A-Za-z]{2,}[0-9]|[A-Za-z]{0,3}[0-9]{6})')
+#: more letters, or six or more digits.  Any attribute whose name ends in r matches the
+#: literal too (LibreOffice's defaultGridColor="true", which sent every file it saved
+#: down the slow exact pass); only an attribute named r, after white space, is a
+#: reference (see _quick_extent).
+_FAR_REF = re.compile(rb'r="(?:[A-Za-z]{2}|[A-Za-z]?[0-9]{6})')
 _SPACE = frozenset(b" \t\r\n")
 _REF_VALUE = re.compile(rb'r="([A-Za-z]*[0-9]*)')
 _TAG = re.compile(rb"<(?:\w+:)?(row|c)\b([^>]*)>")
