@@ -359,38 +359,33 @@ def reconcile(subledger: pd.DataFrame, trial_balance: pd.DataFrame, detail: pd.D
         notes.append("the GL detail names no sub-ledger document, so sub-ledger documents could "
                       "not be compared one by one")
 
-    # -- xlar postings the GL has not got -----------------------------------------
-    for e in entries.to_dict("records"):
-        refs = {_norm(e["entry_id"]), *map(_norm, e["documents"])}
-        if refs & gl_refs_upto or e["effect"] == 0:
-            continue
-        later = next((gl_after[r] for r in refs if r in gl_after), None)
-        docs = " / ".join(e["documents"])
-        if later is not None:
-            item("timing", e["entry_id"], e["posted_on"], f"xlar entry {docs}: in the GL on "
-                 f"{later:%Y-%m-%d}, after the period end", -e["effect"], "xlar journal, GL detail")
-        elif detail is not None:
-            item("not_in_gl", e["entry_id"], e["posted_on"], f"xlar entry {docs} "
-                 f"({e['description']}): not in the GL; export it (xlar adjust journal) and "
-                 "import it", -e["effect"], "xlar journal")
-
-    # -- cash posted in xlar the GL has not got ------------------------------------
-    for r in receipts.to_dict("records") if len(receipts) else []:
-        refs = {_norm(r["payment_id"]), _norm(r["bank_reference"])} - {""}
-        if refs & gl_refs_upto or r["effect"] == 0:
-            continue
+    # -- what xlar posted (journal entries, cash) that the GL has not got -----------
+    def posted_in_xlar(ref, day, refs, effect, what, missing, source):
+        """One xlar posting judged against the GL detail: nothing when the GL names it
+        by the period end, timing when it does only after, else not in the GL."""
+        if refs & gl_refs_upto or effect == 0:
+            return
         later = next((gl_after[x] for x in refs if x in gl_after), None)
-        what = f"xlar cash receipt {r['payment_id']}" + (f" of {r['customer_id']}"
-                                                        if r["customer_id"] else "")
         if later is not None:
-            item("timing", r["payment_id"], r["day"], f"{what}: in the GL on "
-                 f"{later:%Y-%m-%d}, after the period end", -r["effect"],
-                 "xlar cash, GL detail")
+            item("timing", ref, day, f"{what}: in the GL on {later:%Y-%m-%d}, after the "
+                 "period end", -effect, f"{source}, GL detail")
         elif detail is not None:
-            off = format_money(-r["effect"], currency)
-            item("not_in_gl", r["payment_id"], r["day"], f"{what} ({off} off AR): not in "
-                 "the GL; import its posting file (folder 'xlar postings') into the ERP",
-                 -r["effect"], "xlar cash")
+            item("not_in_gl", ref, day, f"{what}{missing}", -effect, source)
+
+    for e in entries.to_dict("records"):
+        docs = " / ".join(e["documents"])
+        posted_in_xlar(e["entry_id"], e["posted_on"],
+                       {_norm(e["entry_id"]), *map(_norm, e["documents"])}, e["effect"],
+                       f"xlar entry {docs}", f" ({e['description']}): not in the GL; export "
+                       "it (xlar adjust journal) and import it", "xlar journal")
+    for r in receipts.to_dict("records") if len(receipts) else []:
+        off = format_money(-r["effect"], currency)
+        posted_in_xlar(r["payment_id"], r["day"],
+                       {_norm(r["payment_id"]), _norm(r["bank_reference"])} - {""},
+                       r["effect"], f"xlar cash receipt {r['payment_id']}"
+                       + (f" of {r['customer_id']}" if r["customer_id"] else ""),
+                       f" ({off} off AR): not in the GL; import its posting file (folder "
+                       "'xlar postings') into the ERP", "xlar cash")
 
     # -- sub-ledger documents of the period the GL has not got ---------------------
     sl_rows = sl.to_dict("records")
