@@ -162,6 +162,19 @@ def _check_payment(pid, rows: pd.DataFrame, pay, items, left: dict) -> tuple[str
     return "", planned
 
 
+def left_on_account(receipt) -> int:
+    """What a posted receipt (a cash_receipts row) left on account: its on-account
+    amount, or all of it when nothing was applied."""
+    return int(receipt["on_account_cents"]) or (
+        int(receipt["amount_cents"]) if receipt["status"] == "on_account" else 0)
+
+
+def receipt_day(receipt) -> pd.Timestamp:
+    """The day a posted receipt counts from: its value date, else when it was posted."""
+    v = receipt["value_date"]
+    return pd.Timestamp(v if v is not None and not pd.isna(v) else receipt["created_at"])
+
+
 def cash_postings(receipts: pd.DataFrame, applications: pd.DataFrame,
                   columns) -> list[Posting]:
     """The posted cash as :class:`xlar.pending.Posting` records, for a refresh.
@@ -176,12 +189,10 @@ def cash_postings(receipts: pd.DataFrame, applications: pd.DataFrame,
                    disputes=bool(int(a["deduction_cents"])))
            for a in applications.to_dict("records")] if len(applications) else []
     for r in receipts.to_dict("records") if len(receipts) else []:
-        left = int(r["on_account_cents"]) or (int(r["amount_cents"])
-                                              if r["status"] == "on_account" else 0)
+        left = left_on_account(r)
         if not left or not str(r["customer_id"] or ""):
             continue   # nothing on account, or unidentified: cash in suspense, not AR
-        day = pd.Timestamp(r["value_date"] if r["value_date"] is not None and
-                           not pd.isna(r["value_date"]) else r["created_at"]).normalize()
+        day = receipt_day(r).normalize()
         customer, pid = str(r["customer_id"]), str(r["payment_id"])
         item = item_row(columns, customer_id=customer, document=pid, doc_type="payment",
                         doc_date=day, due_date=day, original_cents=-left, open_cents=-left,
@@ -207,13 +218,9 @@ def cash_ar_entries(receipts: pd.DataFrame, applications: pd.DataFrame) -> pd.Da
     rows = []
     for r in receipts.to_dict("records"):
         customer = str(r["customer_id"] or "")
-        left = int(r["on_account_cents"]) or (int(r["amount_cents"])
-                                              if r["status"] == "on_account" else 0)
-        effect = -(reduced.get(r["payment_id"], 0) + (left if customer else 0))
-        when = r["value_date"] if r["value_date"] is not None and \
-            not pd.isna(r["value_date"]) else r["created_at"]
+        effect = -(reduced.get(r["payment_id"], 0) + (left_on_account(r) if customer else 0))
         rows.append({"payment_id": str(r["payment_id"]),
                      "bank_reference": str(r["bank_reference"] or ""),
-                     "day": pd.Timestamp(when).date(), "currency": r["currency"],
+                     "day": receipt_day(r).date(), "currency": r["currency"],
                      "customer_id": customer, "effect": effect})
     return pd.DataFrame(rows, columns=cols)
