@@ -102,16 +102,19 @@ def _main_currency(totals: pd.DataFrame, preferred: str) -> str:
 def build_dashboard(items: pd.DataFrame, totals: pd.DataFrame, by_customer: pd.DataFrame,
                     by_partner: pd.DataFrame, customers: pd.DataFrame, buckets: Buckets,
                     as_of: dt.date, history: pd.DataFrame, typed_sales: pd.DataFrame | None,
-                    snapshots: pd.DataFrame | None, currency: str = "USD") -> Dashboard:
+                    snapshots: pd.DataFrame | None, currency: str = "USD",
+                    month_ends: pd.DataFrame | None = None) -> Dashboard:
     """Everything the Dashboard shows.  Pure.
 
     *items* are the aged open items, *history* the export as read (with settled
     dates when it is a history: then credit sales, the payment behaviour and the
     month-end agings come from it), *typed_sales* the Credit Sales sheet's typed
-    rows, *snapshots* the agings the activity store kept at earlier refreshes.
+    rows, *snapshots* the agings the activity store kept at earlier refreshes;
+    *month_ends* the history's own agings when the caller has worked them out already
+    (:func:`xlar.kpis.history_snapshots`).
     """
     sales = merge_credit_sales(typed_sales, credit_sales_from_history(history, as_of))
-    past = history_snapshots(history, as_of, buckets)
+    past = history_snapshots(history, as_of, buckets) if month_ends is None else month_ends
     points = snapshots if snapshots is not None and len(snapshots) else pd.DataFrame()
     if len(past):
         # A history's own agings replace what a refresh kept for the same dates.
@@ -558,7 +561,8 @@ def read_typed_sales(port) -> pd.DataFrame | None:
     return pd.DataFrame(rows, columns=SALES_COLUMNS) if rows else None
 
 
-def refresh_dashboard(port, w, store, history: pd.DataFrame, source: str) -> Dashboard:
+def refresh_dashboard(port, w, store, history: pd.DataFrame, source: str,
+                      month_ends: pd.DataFrame | None = None) -> Dashboard:
     """Build and write the Dashboard, Credit Sales, Payment Behaviour, the charts and
     the pivots for the refreshed workbench *w* (a :class:`xlar.workbench.refresh.Workbench`)."""
     from xlar.workbench.pivots import workbench_pivots
@@ -566,7 +570,7 @@ def refresh_dashboard(port, w, store, history: pd.DataFrame, source: str) -> Das
     d = build_dashboard(w.items, w.totals, w.by_customer, w.by_partner, w.customers,
                         w.buckets, w.as_of, history, read_typed_sales(port),
                         store.snapshots() if store is not None else None,
-                        w.settings.currency)
+                        w.settings.currency, month_ends)
     port.write_table(table_plan(CREDIT_SALES, d.sales))
     port.write_table(table_plan(PAYMENT_BEHAVIOUR, d.behaviour))
     sheet, charts = dashboard_plan(d, source)

@@ -517,14 +517,18 @@ def refresh_workbook(port: WorkbookPort, source: str | Path | None = None, as_of
     w = build_workbench(result, settings, as_of_day, previous, master, user or store.user,
                         src.name, accounts, store.on_hold())
     _remember(store, w, src.name)
-    _remember_month_ends(store, result.items, w, src.name)
+    from xlar.kpis import history_snapshots
+
+    month_ends = history_snapshots(result.items, w.as_of, w.buckets)  # empty: no history
+    _remember_month_ends(store, month_ends, w, src.name)
     progress(3, 5, "writing the workbench")
     typed = read_account_sheets(port, FormDefaults(as_of_day, settings.currency, store.user))
     write_workbench(port, w, src.name)
     write_account_sheets(port, w.accounts, typed)
     from xlar.workbench.dashboard import refresh_dashboard
 
-    w = w._replace(dashboard=refresh_dashboard(port, w, store, result.items, src.name))
+    w = w._replace(dashboard=refresh_dashboard(port, w, store, result.items, src.name,
+                                               month_ends))
     return w
 
 
@@ -589,14 +593,13 @@ def _remember(store, w: Workbench, source: str) -> None:
                           "totals_ok": bool(w.control.totals_ok)})
 
 
-def _remember_month_ends(store, items: pd.DataFrame, w: Workbench, source: str) -> None:
-    """A history export (with settled dates) holds the agings of every month end: keep
-    them as the refreshes' own are kept, so that what reads the trend from the store
-    (the past-due report) shows what the Dashboard shows.  Once per distinct aging."""
-    from xlar.kpis import history_snapshots
+def _remember_month_ends(store, past: pd.DataFrame, w: Workbench, source: str) -> None:
+    """A history export (with settled dates) holds the agings of every month end
+    (*past*, from xlar.kpis.history_snapshots): keep them as the refreshes' own are kept,
+    so that what reads the trend from the store (the past-due report) shows what the
+    Dashboard shows.  Once per distinct aging."""
     from xlar.store.api import stable_key
 
-    past = history_snapshots(items, w.as_of, w.buckets)
     if not len(past):
         return
     labels = list(w.buckets.labels)
